@@ -1,0 +1,33 @@
+import type { AnyJobDefinition } from "./define-job";
+
+/** A set of job types keyed by name: the value every other package is typed from. */
+export type Catalog = { readonly [name: string]: AnyJobDefinition };
+
+/** Turns a list of job types into a catalogue keyed by their names. */
+export type CatalogOf<Jobs extends readonly AnyJobDefinition[]> = {
+  readonly [J in Jobs[number] as J["name"]]: J;
+};
+
+/**
+ * Build a catalogue from job types, refusing two types with one name.
+ *
+ * @example
+ * export const catalog = defineCatalog([documentAnalyze, webhookDeliver]);
+ * catalog["document.analyze"].defaults.timeoutMs;
+ */
+export function defineCatalog<const Jobs extends readonly AnyJobDefinition[]>(jobs: Jobs): CatalogOf<Jobs> {
+  const byName: Record<string, AnyJobDefinition> = {};
+  for (const job of jobs) {
+    if (byName[job.name]) throw new Error(`defineCatalog: job type "${job.name}" is defined twice`);
+    byName[job.name] = job;
+  }
+  return Object.freeze(byName) as CatalogOf<Jobs>;
+}
+
+/** The names of a catalogue's job types. */
+export type JobType<C extends Catalog> = Extract<keyof C, string>;
+
+/** Look a job type up by a name that arrived at run time (from an API call or a queued job). */
+export function findJob<C extends Catalog>(catalog: C, name: string): C[JobType<C>] | undefined {
+  return Object.hasOwn(catalog, name) ? (catalog[name] as C[JobType<C>]) : undefined;
+}

@@ -1,0 +1,130 @@
+import { z } from "zod";
+
+/** How urgently a run should start, relative to the other waiting runs of its queue. */
+export const priorities = ["low", "normal", "high", "critical"] as const;
+export type Priority = (typeof priorities)[number];
+export const prioritySchema = z.enum(priorities);
+
+/**
+ * graphile-worker starts jobs with a LOWER priority number first; this maps
+ * our names onto its numbers, leaving room in between for later levels.
+ */
+export const graphilePriority: Record<Priority, number> = {
+  critical: -20,
+  high: -10,
+  normal: 0,
+  low: 10,
+};
+
+/** Defaults a job type declares once; `jobs.submit` may override some per run. */
+export interface JobDefaults {
+  /** Attempts before the run fails for good (default: 3). */
+  maxAttempts: number;
+  /** How long one attempt may run before its signal aborts (default: 10 minutes). */
+  timeoutMs: number;
+  /** Start order among waiting runs (default: "normal"). */
+  priority: Priority;
+  /** The lane the run waits in (default: "default"). */
+  queue: string;
+}
+
+export const defaultJobDefaults: JobDefaults = {
+  maxAttempts: 3,
+  timeoutMs: 10 * 60 * 1000,
+  priority: "normal",
+  queue: "default",
+};
+
+/** What a job type's author writes: the name, the three schemas and any defaults that differ. */
+export interface JobDefinitionConfig<
+  Name extends string,
+  Input extends z.ZodType,
+  Output extends z.ZodType,
+  Progress extends z.ZodType,
+> {
+  /** Stable identifier, e.g. "document.analyze"; it is stored with every run. */
+  name: Name;
+  /** One sentence for people choosing a job type in the web app and the docs. */
+  description: string;
+  input: Input;
+  output: Output;
+  /** Shape of the `data` a handler may attach to a progress report. */
+  progress: Progress;
+  defaults?: Partial<JobDefaults>;
+}
+
+/** A job type: its schemas and its complete defaults. */
+export interface JobDefinition<
+  Name extends string = string,
+  Input extends z.ZodType = z.ZodType,
+  Output extends z.ZodType = z.ZodType,
+  Progress extends z.ZodType = z.ZodType,
+> {
+  readonly name: Name;
+  readonly description: string;
+  readonly input: Input;
+  readonly output: Output;
+  readonly progress: Progress;
+  readonly defaults: JobDefaults;
+}
+
+export type AnyJobDefinition = JobDefinition<string, z.ZodType, z.ZodType, z.ZodType>;
+
+/** What a caller passes when submitting (before zod applies defaults and transforms). */
+export type JobInput<J extends AnyJobDefinition> = z.input<J["input"]>;
+/** What the handler receives (after parsing). */
+export type ParsedJobInput<J extends AnyJobDefinition> = z.output<J["input"]>;
+/** What the handler returns and what `jobs.get` shows as `output`. */
+export type JobOutput<J extends AnyJobDefinition> = z.output<J["output"]>;
+/** The `data` of a progress report. */
+export type JobProgressData<J extends AnyJobDefinition> = z.output<J["progress"]>;
+
+/**
+ * Declare a job type once; everything downstream (submit, handler, progress,
+ * result, API and web app) takes its types from this value.
+ *
+ * @example
+ * export const resizeImage = defineJob({
+ *   name: "image.resize",
+ *   description: "Resize an image to a width",
+ *   input: z.object({ url: z.url(), width: z.number().int().positive() }),
+ *   output: z.object({ url: z.url() }),
+ *   progress: z.object({}),
+ *   defaults: { timeoutMs: 60_000 },
+ * });
+ */
+export function defineJob<
+  Name extends string,
+  Input extends z.ZodType,
+  Output extends z.ZodType,
+  Progress extends z.ZodType,
+>(
+  config: JobDefinitionConfig<Name, Input, Output, Progress>,
+): JobDefinition<Name, Input, Output, Progress> {
+  const defaults = { ...defaultJobDefaults, ...config.defaults };
+  const checked = jobDefaultsSchema.safeParse(defaults);
+  if (!checked.success) {
+    throw new Error(`defineJob(${config.name}): invalid defaults: ${z.prettifyError(checked.error)}`);
+  }
+  return Object.freeze({
+    name: config.name,
+    description: config.description,
+    input: config.input,
+    output: config.output,
+    progress: config.progress,
+    defaults: checked.data,
+  });
+}
+
+export const queueNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, "lowercase letters, digits, '.', '_' or '-'");
+
+const jobDefaultsSchema = z.object({
+  maxAttempts: z.number().int().min(1).max(100),
+  timeoutMs: z.number().int().min(100).max(7 * 24 * 60 * 60 * 1000),
+  priority: prioritySchema,
+  queue: queueNameSchema,
+});
