@@ -1,0 +1,39 @@
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+import { drizzle } from "drizzle-orm/postgres-js";
+import { migrate as applyDrizzleMigrations } from "drizzle-orm/postgres-js/migrator";
+import { Logger, runMigrations as applyGraphileMigrations } from "graphile-worker";
+
+const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url));
+
+/** Any fixed number: it names the advisory lock that serialises concurrent migrators. */
+const migrationLockKey = 7_305_118_422;
+
+/**
+ * Bring a database up to date: Conveyor's tables, then graphile-worker's.
+ * Safe to call from several processes at once (the API and the worker both
+ * migrate on start): an advisory lock lets one migrate while the others wait.
+ */
+export async function migrate(databaseUrl: string): Promise<void> {
+  const client = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await client`select pg_advisory_lock(${migrationLockKey})`;
+    try {
+      await applyDrizzleMigrations(drizzle(client), {
+        migrationsFolder,
+        // Our own bookkeeping table, so an application's Drizzle migrations in the same database never collide.
+        migrationsTable: "__conveyor_migrations",
+      });
+      await applyGraphileMigrations({ connectionString: databaseUrl, logger: quietLogger });
+    } finally {
+      await client`select pg_advisory_unlock(${migrationLockKey})`;
+    }
+  } finally {
+    await client.end({ timeout: 5 });
+  }
+}
+
+/** graphile-worker logs every migration step at info level; keep only what needs attention. */
+const quietLogger = new Logger(() => (level, message) => {
+  if (level === "error" || level === "warning") console.warn(`[graphile-worker] ${message}`);
+});

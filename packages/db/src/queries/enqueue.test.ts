@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { catalog } from "@conveyor/jobs";
+import { createTestDatabase } from "../testing";
+import { enqueue } from "./enqueue";
+import { submit } from "./submit";
+import { InvalidRequestError, UnknownJobTypeError } from "../errors";
+import { getRun } from "./read-runs";
+import { readRunEvents } from "./read-events";
+
+const { db } = await createTestDatabase();
+
+async function counts() {
+  const [row] = await db.execute<{ runs: number; jobs: number; events: number }>(sql`
+    select (select count(*)::int from conveyor.runs) as runs,
+           (select count(*)::int from graphile_worker.jobs) as jobs,
+           (select count(*)::int from conveyor.run_events) as events`);
+  return row;
+}
+
+describe("submit", () => {
+  it("writes the run, its queued event and the graphile-worker job together", async () => {
+    const before = await counts();
+    const submitted = await submit(db, catalog, { type: "document.analyze", input: { text: "Hello world." } });
+    expect(submitted).toMatchObject({ status: "queued", deduplicated: false });
+    expect(await counts()).toEqual({ runs: before!.runs + 1, jobs: before!.jobs + 1, events: before!.events + 1 });
+
+    const run = await getRun<typeof catalog>(db, submitted.id);
+    expect(run).toMatchObject({
+      type: "document.analyze",
+      status: "queued",
+      queue: "default",
+      priority: "normal",
+      attempts: 0,
+      maxAttempts: 3,
+      // zod's default is applied before the input is stored
+      input: { text: "Hello world.", topKeywords: 10 },
+    });
+    const events = await readRunEvents(db, submitted.id, null);
+    expect(events.map((event) => event.kind)).toEqual(["queued"]);
+  });
+
+  it("rejects bad input naming the field, and writes nothing", async () => {
+    const before = await counts();
+    const attempt = submit(db, catalog, {
+      type: "document.analyze",
+      input: { text: "", topKeywords: 0 },
+      options: { priority: "urgent" as "high" },
+    });
+    await expect(attempt).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(attempt).rejects.toThrow(/input\.text: the document is empty/);
+    await expect(attempt).rejects.toThrow(/input\.topKeywords/);
+    await expect(attempt).rejects.toThrow(/options\.priority/);
+    expect(await counts()).toEqual(before);
+  });
+
+  it("rejects an unknown job type, listing the known ones", async () => {
+    const attempt = submit(db, catalog, { type: "nope" as "document.analyze", input: { text: "x" } });
+    await expect(attempt).rejects.toBeInstanceOf(UnknownJobTypeError);
+    await expect(attempt).rejects.toThrow(/document\.analyze, webhook\.deliver/);
+  });
+
+  it("returns the existing run for a repeated idempotency key", async () => {
+    const first = await submit(db, catalog, {
+      type: "webhook.deliver",
+      input: { url: "http://127.0.0.1:9/hook", payload: { a: 1 } },
+      options: { idempotencyKey: "order-42" },
+    });
+    const second = await submit(db, catalog, {
+      type: "webhook.deliver",
+      input: { url: "http://127.0.0.1:9/hook", payload: { a: 1 } },
+      options: { idempotencyKey: "order-42" },
+    });
+    expect(second).toEqual({ id: first.id, status: "queued", deduplicated: true });
+  });
+});
+
+describe("enqueue inside the caller's transaction", () => {
+  it("commits the run with the caller's data", async () => {
+    const before = await counts();
+    const id = await db.transaction(async (tx) => {
+      const submitted = await enqueue(tx, catalog, { type: "document.analyze", input: { text: "Committed." } });
+      return submitted.id;
+    });
+    expect((await getRun(db, id)).status).toBe("queued");
+    expect(await counts()).toEqual({ runs: before!.runs + 1, jobs: before!.jobs + 1, events: before!.events + 1 });
+  });
+
+  it("leaves neither run nor job when the caller rolls back", async () => {
+    const before = await counts();
+    class CallerFailure extends Error {}
+    let enqueuedId = "";
+    await expect(
+      db.transaction(async (tx) => {
+        enqueuedId = (await enqueue(tx, catalog, { type: "document.analyze", input: { text: "Rolled back." } })).id;
+        throw new CallerFailure("the caller's own write failed");
+      }),
+    ).rejects.toBeInstanceOf(CallerFailure);
+    expect(enqueuedId).not.toBe("");
+    expect(await counts()).toEqual(before);
+    await expect(getRun(db, enqueuedId)).rejects.toThrow(/was not found/);
+  });
+});

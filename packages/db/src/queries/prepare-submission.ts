@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { findJob, graphilePriority, submitOptionsSchema, type Catalog } from "@conveyor/jobs";
+import { InvalidRequestError, UnknownJobTypeError, type FieldIssue } from "../errors";
+import type { NewRunRow } from "../schema";
+
+/** A run ready to be written, and the graphile-worker job that will execute it. */
+export interface PreparedSubmission {
+  row: NewRunRow & { id: string; runAt: Date; maxAttempts: number };
+  /** graphile-worker's priority number (lower starts first). */
+  jobPriority: number;
+}
+
+/**
+ * Validate one submission against its contract and fill in the job type's
+ * defaults. Throws `UnknownJobTypeError` or `InvalidRequestError` (naming
+ * every bad field) before anything is written.
+ */
+export function prepareSubmission(
+  catalog: Catalog,
+  request: { type: string; input: unknown; options?: unknown; ownerId?: string },
+  pathPrefix = "",
+): PreparedSubmission {
+  const job = findJob(catalog, request.type);
+  if (!job) throw new UnknownJobTypeError(request.type, Object.keys(catalog));
+
+  const input = job.input.safeParse(request.input);
+  const options = submitOptionsSchema.safeParse(request.options ?? {});
+  const issues = [
+    ...(input.success ? [] : toFieldIssues(input.error, `${pathPrefix}input`)),
+    ...(options.success ? [] : toFieldIssues(options.error, `${pathPrefix}options`)),
+  ];
+  if (!input.success || !options.success) throw new InvalidRequestError(issues);
+
+  const chosen = options.data;
+  const priority = chosen.priority ?? job.defaults.priority;
+  return {
+    row: {
+      id: crypto.randomUUID(),
+      type: job.name,
+      queue: chosen.queue ?? job.defaults.queue,
+      status: chosen.runAt && chosen.runAt.getTime() > Date.now() ? "scheduled" : "queued",
+      priority,
+      input: input.data,
+      maxAttempts: chosen.maxAttempts ?? job.defaults.maxAttempts,
+      timeoutMs: chosen.timeoutMs ?? job.defaults.timeoutMs,
+      ownerId: request.ownerId ?? "anonymous",
+      idempotencyKey: chosen.idempotencyKey ?? null,
+      runAt: chosen.runAt ?? new Date(),
+    },
+    jobPriority: graphilePriority[priority],
+  };
+}
+
+/** zod's issues as "input.text: the document is empty". */
+export function toFieldIssues(error: z.ZodError, root: string): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: [root, ...issue.path.map(String)].filter(Boolean).join("."),
+    message: issue.message,
+  }));
+}

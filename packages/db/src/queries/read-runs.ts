@@ -1,0 +1,76 @@
+import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { runStatusSchema, type Catalog } from "@conveyor/jobs";
+import type { Database } from "../client";
+import { InvalidRequestError, RunNotFoundError } from "../errors";
+import { runs } from "../schema";
+import { toRun, type Run } from "../run-view";
+
+export async function getRun<C extends Catalog>(db: Database, runId: string): Promise<Run<C>> {
+  const [row] = await db.select().from(runs).where(eq(runs.id, runId));
+  if (!row) throw new RunNotFoundError(runId);
+  return toRun<C>(row);
+}
+
+export const listRunsInputSchema = z
+  .object({
+    status: runStatusSchema.optional(),
+    type: z.string().min(1).max(200).optional(),
+    queue: z.string().min(1).max(64).optional(),
+    /** Runs per page (default: 20, at most 100). */
+    limit: z.number().int().min(1).max(100).default(20),
+    /** `nextCursor` of the previous page. */
+    cursor: z.string().max(200).nullish(),
+  })
+  .strict();
+export type ListRunsInput = z.input<typeof listRunsInputSchema>;
+
+export interface RunPage<C extends Catalog> {
+  items: Run<C>[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Runs newest first, filtered, a page at a time (keyset pagination: stable while runs are added). */
+export async function listRuns<C extends Catalog>(db: Database, rawInput: ListRunsInput = {}): Promise<RunPage<C>> {
+  const input = listRunsInputSchema.parse(rawInput);
+  const filters: SQL[] = [];
+  if (input.status) filters.push(eq(runs.status, input.status));
+  if (input.type) filters.push(eq(runs.type, input.type));
+  if (input.queue) filters.push(eq(runs.queue, input.queue));
+  if (input.cursor) {
+    const after = decodeCursor(input.cursor);
+    const older = or(
+      lt(runs.createdAt, after.createdAt),
+      and(eq(runs.createdAt, after.createdAt), lt(runs.id, after.id)),
+    );
+    if (older) filters.push(older);
+  }
+  const rows = await db
+    .select()
+    .from(runs)
+    .where(and(...filters))
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((row) => toRun<C>(row)),
+    nextCursor: rows.length > input.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+  };
+}
+
+const cursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
+
+function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [createdAt, id] = cursorSchema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+    return { createdAt: new Date(createdAt), id };
+  } catch {
+    throw new InvalidRequestError([{ path: "cursor", message: "is not a cursor returned by jobs.list" }]);
+  }
+}

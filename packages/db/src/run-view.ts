@@ -1,0 +1,82 @@
+import type {
+  Catalog,
+  JobOutput,
+  JobProgressData,
+  JobType,
+  ParsedJobInput,
+  Priority,
+  RunEventKind,
+  RunStatus,
+} from "@conveyor/jobs";
+import type { RunEventData, RunEventRow, RunRow } from "./schema";
+
+interface RunFields {
+  id: string;
+  queue: string;
+  status: RunStatus;
+  priority: Priority;
+  error: string | null;
+  attempts: number;
+  maxAttempts: number;
+  timeoutMs: number;
+  ownerId: string;
+  createdAt: Date;
+  runAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/**
+ * A run as users see it, typed by its job type: narrowing on `type` gives the
+ * input, output and progress data of that contract.
+ */
+export type Run<C extends Catalog> = {
+  [K in JobType<C>]: RunFields & {
+    type: K;
+    input: ParsedJobInput<C[K]>;
+    output: JobOutput<C[K]> | null;
+    progress: { percent: number; message: string | null; data: JobProgressData<C[K]> | null };
+  };
+}[JobType<C>];
+
+/**
+ * Shape a row for callers. The JSON columns were validated against the
+ * contract when written (input at submit, output and progress in the worker),
+ * which is the invariant this one assertion relies on.
+ */
+export function toRun<C extends Catalog>(row: RunRow): Run<C> {
+  const run = {
+    id: row.id,
+    type: row.type,
+    queue: row.queue,
+    status: row.status,
+    priority: row.priority,
+    input: row.input,
+    output: row.output ?? null,
+    error: row.error,
+    progress: { percent: row.progressPercent, message: row.progressMessage, data: row.progressData ?? null },
+    attempts: row.attempts,
+    maxAttempts: row.maxAttempts,
+    timeoutMs: row.timeoutMs,
+    ownerId: row.ownerId,
+    createdAt: row.createdAt,
+    runAt: row.runAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  };
+  return run as Run<C>;
+}
+
+/** One event of a run's stream. `data` depends on the kind (see `RunEventData`). */
+export interface RunEvent {
+  id: number;
+  runId: string;
+  type: string;
+  kind: RunEventKind;
+  at: Date;
+  data: RunEventData;
+}
+
+export function toRunEvent(row: RunEventRow & { type: string }): RunEvent {
+  return { id: row.id, runId: row.runId, type: row.type, kind: row.kind, at: row.at, data: row.data ?? null };
+}

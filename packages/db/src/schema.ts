@@ -1,0 +1,101 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { priorities, runEventKinds, runStatuses } from "@conveyor/jobs";
+
+/**
+ * Conveyor keeps its tables in their own schema so they never collide with
+ * the tables of an application that enqueues runs inside its own transactions.
+ */
+export const conveyor = pgSchema("conveyor");
+
+export const runStatus = conveyor.enum("run_status", runStatuses);
+export const runEventKind = conveyor.enum("run_event_kind", runEventKinds);
+export const runPriority = conveyor.enum("run_priority", priorities);
+
+/** What each kind of event carries in its `data`. */
+export type RunEventData = {
+  /** started, retrying, failed: the attempt it concerns. */
+  attempt?: number;
+  /** progress */
+  percent?: number;
+  message?: string | null;
+  data?: unknown;
+  /** retrying, failed */
+  error?: string;
+  /** retrying: when the next attempt may start (ISO 8601). */
+  nextAttemptAt?: string;
+} | null;
+
+/** One submission of a job type: what users see and what the worker executes. */
+export const runs = conveyor.table(
+  "runs",
+  {
+    id: uuid("id").primaryKey().default(sql`gen_random_uuid()`),
+    type: text("type").notNull(),
+    queue: text("queue").notNull(),
+    status: runStatus("status").notNull().default("queued"),
+    priority: runPriority("priority").notNull().default("normal"),
+    input: jsonb("input").notNull(),
+    output: jsonb("output"),
+    error: text("error"),
+    progressPercent: real("progress_percent").notNull().default(0),
+    progressMessage: text("progress_message"),
+    progressData: jsonb("progress_data"),
+    attempts: integer("attempts").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull(),
+    timeoutMs: integer("timeout_ms").notNull(),
+    // Until accounts exist (issue 5) every run belongs to "anonymous".
+    ownerId: text("owner_id").notNull().default("anonymous"),
+    idempotencyKey: text("idempotency_key"),
+    // Millisecond precision, so a list cursor built from a JS Date matches the row exactly.
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 }).notNull().defaultNow(),
+    runAt: timestamp("run_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [
+    // jobs.list pages newest first, optionally filtered; the id breaks ties in the cursor.
+    index("runs_created_at_id_idx").on(t.createdAt.desc(), t.id.desc()),
+    index("runs_status_created_at_idx").on(t.status, t.createdAt.desc()),
+    index("runs_type_created_at_idx").on(t.type, t.createdAt.desc()),
+    index("runs_queue_created_at_idx").on(t.queue, t.createdAt.desc()),
+    uniqueIndex("runs_owner_idempotency_key_idx")
+      .on(t.ownerId, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} is not null`),
+  ],
+);
+
+/**
+ * Every change in a run's life, in order. The id is what a subscriber
+ * resumes from; every insert is announced by a NOTIFY (see the migration's
+ * trigger), so API processes learn of events from Postgres, never from memory.
+ */
+export const runEvents = conveyor.table(
+  "run_events",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    runId: uuid("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    kind: runEventKind("kind").notNull(),
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    data: jsonb("data").$type<RunEventData>(),
+  },
+  (t) => [index("run_events_run_id_id_idx").on(t.runId, t.id)],
+);
+
+export type RunRow = typeof runs.$inferSelect;
+export type NewRunRow = typeof runs.$inferInsert;
+export type RunEventRow = typeof runEvents.$inferSelect;
