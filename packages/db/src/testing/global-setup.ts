@@ -7,15 +7,7 @@ import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../embedded-postgres";
 import { migrate } from "../migrate";
 import { withDatabase } from "./database-url";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** A server where tests may create and drop databases. */
-    adminDatabaseUrl: string;
-    /** A migrated database that each test file copies (CREATE DATABASE … TEMPLATE). */
-    templateDatabase: string;
-  }
-}
+import "./provided-context";
 
 /**
  * Once per test run: find a PostgreSQL (DATABASE_URL, or an embedded one in a

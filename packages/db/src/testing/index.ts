@@ -1,2 +1,3 @@
 export { createTestDatabase, type TestDatabase } from "./test-database";
 export { withDatabase } from "./database-url";
+export { waitFor } from "./wait-for";

@@ -2,6 +2,7 @@ import { afterAll, inject } from "vitest";
 import postgres from "postgres";
 import { closeDatabase, createDatabase, type Database } from "../client";
 import { withDatabase } from "./database-url";
+import "./provided-context";
 
 export interface TestDatabase {
   url: string;

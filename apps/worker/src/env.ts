@@ -1,0 +1,19 @@
+import { z } from "zod";
+
+/** The worker's settings, read once at start. */
+const envSchema = z.object({
+  DATABASE_URL: z.string().url("DATABASE_URL must be a postgres:// connection string"),
+  CONVEYOR_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+  CONVEYOR_WORKER_LOCAL_QUEUE: z.coerce.number().int().min(0).max(10_000).default(0),
+  CONVEYOR_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(100),
+});
+
+export type WorkerEnv = z.infer<typeof envSchema>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new Error(`worker settings are invalid:\n${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,128 @@
+import type { FieldIssue, StartedRun } from "@conveyor/db";
+import { toFieldIssues } from "@conveyor/db";
+import { PermanentJobError, type JobContext } from "@conveyor/jobs";
+import type { BoundJob } from "./bind-handler";
+import type { RunStateWriter } from "./run-state-writer";
+import type { RunLogger } from "./run-logger";
+
+/** Why an attempt's signal aborted; the message becomes the run's error. */
+export class AttemptTimeoutError extends Error {
+  override readonly name = "AttemptTimeoutError";
+  constructor(timeoutMs: number) {
+    super(`timed out after ${timeoutMs} ms`);
+  }
+}
+
+export type AttemptOutcome = "completed" | "retrying" | "failed" | "discarded";
+
+/**
+ * Run one attempt of a started run: validate the stored input against the
+ * current contract, call the handler with its context, validate the result,
+ * and hand the outcome to the state writer. Returns what happened; throws
+ * only when graphile-worker should retry the job (attempts left).
+ */
+export async function executeRun(
+  run: StartedRun,
+  bound: BoundJob,
+  deps: { writer: RunStateWriter; logger: RunLogger; shutdownSignal: AbortSignal },
+): Promise<AttemptOutcome> {
+  const { writer, logger } = deps;
+  const { job } = bound;
+  const log = logger.forRun(run);
+
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new AttemptTimeoutError(run.timeoutMs)), run.timeoutMs);
+  const signal = AbortSignal.any([timeout.signal, deps.shutdownSignal]);
+  const ctx: JobContext = {
+    runId: run.id,
+    attempt: run.attempts,
+    maxAttempts: run.maxAttempts,
+    signal,
+    progress: (percent, message, data) => {
+      if (!Number.isFinite(percent)) return;
+      const checked = data === undefined ? undefined : job.progress.parse(data);
+      writer.reportProgress({
+        id: run.id,
+        percent: Math.min(100, Math.max(0, percent)),
+        message: message ?? null,
+        data: checked ?? null,
+      });
+    },
+    log: (message, fields) => log.info(message, fields),
+  };
+
+  // A queued payload may predate the current contract: the input is validated again.
+  const invocation = bound.invoke(run.input, ctx);
+  if (!invocation.ok) {
+    clearTimeout(timer);
+    const error = `input no longer matches the contract: ${describe(invocation.issues)}`;
+    return finish(await writer.fail({ id: run.id, error, nextAttemptAt: null }), "failed");
+  }
+
+  log.info("attempt started");
+  try {
+    const output = await raceWithAbort(invocation.result, signal);
+    const checked = job.output.safeParse(output);
+    if (!checked.success) {
+      const issues = describe(toFieldIssues(checked.error, "output"));
+      // The handler returned something its contract forbids: a bug that retrying will not fix.
+      return finish(await writer.fail({ id: run.id, error: `invalid result: ${issues}`, nextAttemptAt: null }), "failed");
+    }
+    const stillRunning = await writer.complete({ id: run.id, output: checked.data });
+    log.info(stillRunning ? "completed" : "result discarded: the run was no longer running");
+    return stillRunning ? "completed" : "discarded";
+  } catch (caught) {
+    const message = errorMessage(caught);
+    const final = caught instanceof PermanentJobError || run.attempts >= run.maxAttempts;
+    const nextAttemptAt = final ? null : new Date(Date.now() + graphileRetryDelayMs(run.attempts)).toISOString();
+    log.warn(final ? "failed" : "attempt failed, will retry", { error: message });
+    const stillRunning = await writer.fail({ id: run.id, error: message, nextAttemptAt });
+    if (!final && stillRunning) {
+      // Let graphile-worker schedule the next attempt.
+      throw new Error(message, { cause: caught });
+    }
+    return finish(stillRunning, final ? "failed" : "retrying");
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function finish(stillRunning: boolean, outcome: AttemptOutcome): AttemptOutcome {
+  return stillRunning ? outcome : "discarded";
+}
+
+/**
+ * graphile-worker retries a failed job after exp(min(attempts, 10)) seconds;
+ * the run shows the same time in its `retrying` event.
+ */
+function graphileRetryDelayMs(attempts: number): number {
+  return Math.exp(Math.min(attempts, 10)) * 1000;
+}
+
+/** Settle as soon as the signal aborts, even when the handler ignores it (its late result is dropped). */
+function raceWithAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function describe(issues: readonly FieldIssue[]): string {
+  return issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}

@@ -1,0 +1,9 @@
+import { catalog, defineHandlers } from "@conveyor/jobs";
+import { analyzeDocument } from "./document-analyze";
+import { deliverWebhook } from "./webhook-deliver";
+
+/** One handler per job type of the catalogue; a missing one is a compile error. */
+export const handlers = defineHandlers(catalog, {
+  "document.analyze": analyzeDocument,
+  "webhook.deliver": deliverWebhook,
+});

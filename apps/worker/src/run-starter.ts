@@ -1,0 +1,39 @@
+import { startRuns, type SqlClient, type StartedRun } from "@conveyor/db";
+
+/**
+ * Marks runs running in batches: every run that graphile-worker hands out in
+ * the same turn of the event loop (with its local queue that is many) is
+ * loaded and marked with one statement.
+ */
+export class RunStarter {
+  private waiting = new Map<string, Array<(run: StartedRun | undefined, error?: unknown) => void>>();
+  private scheduled = false;
+
+  constructor(private readonly sql: SqlClient) {}
+
+  /** Resolves with the run, or undefined when it must not run (finished, cancelled or deleted). */
+  start(runId: string): Promise<StartedRun | undefined> {
+    return new Promise((resolve, reject) => {
+      const callbacks = this.waiting.get(runId) ?? [];
+      callbacks.push((run, error) => (error === undefined ? resolve(run) : reject(error)));
+      this.waiting.set(runId, callbacks);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    const batch = this.waiting;
+    this.waiting = new Map();
+    try {
+      const started = await startRuns(this.sql, [...batch.keys()]);
+      const byId = new Map(started.map((run) => [run.id, run]));
+      for (const [runId, callbacks] of batch) for (const callback of callbacks) callback(byId.get(runId));
+    } catch (error) {
+      for (const callbacks of batch.values()) for (const callback of callbacks) callback(undefined, error);
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import {
+  completeRuns,
+  failRuns,
+  writeProgress,
+  type Completion,
+  type Failure,
+  type ProgressUpdate,
+  type SqlClient,
+} from "@conveyor/db";
+
+export interface RunStateWriterOptions {
+  /** Shortest time between two progress writes of one run (default: 100 ms). */
+  progressIntervalMs?: number;
+  /** Called when a batch could not be written (progress is then dropped; completions reject). */
+  onError?: (error: unknown) => void;
+}
+
+interface Pending<T> {
+  item: T;
+  resolve: (stillRunning: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
+interface ProgressThrottle {
+  lastWriteAt: number;
+  waiting?: ProgressUpdate;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Collects the state changes of every run executing in this process and
+ * writes each kind as ONE statement per batch: progress, then completions,
+ * then failures. One batch is in flight at a time; whatever arrives meanwhile
+ * forms the next one, so the batch grows with the load instead of the number
+ * of round trips. Progress is coalesced per run: at most one write per
+ * `progressIntervalMs`, always keeping the latest report, and a run's last
+ * report is written before its completion.
+ */
+export class RunStateWriter {
+  private readonly progressIntervalMs: number;
+  private readonly onError: (error: unknown) => void;
+  private readonly readyProgress = new Map<string, ProgressUpdate>();
+  private readonly throttles = new Map<string, ProgressThrottle>();
+  private completions: Pending<Completion>[] = [];
+  private failures: Pending<Failure>[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly sql: SqlClient,
+    options: RunStateWriterOptions = {},
+  ) {
+    this.progressIntervalMs = options.progressIntervalMs ?? 100;
+    this.onError = options.onError ?? ((error) => console.error("[conveyor] state write failed", error));
+  }
+
+  /** Remember a run's progress; it is written soon, coalesced with later reports. */
+  reportProgress(update: ProgressUpdate): void {
+    if (this.readyProgress.has(update.id)) {
+      this.readyProgress.set(update.id, update);
+      return;
+    }
+    const throttle = this.throttles.get(update.id) ?? { lastWriteAt: 0 };
+    this.throttles.set(update.id, throttle);
+    const dueIn = throttle.lastWriteAt + this.progressIntervalMs - Date.now();
+    if (dueIn <= 0 && !throttle.timer) {
+      throttle.lastWriteAt = Date.now();
+      this.readyProgress.set(update.id, update);
+      this.scheduleFlush();
+      return;
+    }
+    throttle.waiting = update;
+    throttle.timer ??= setTimeout(() => this.releaseWaitingProgress(update.id), Math.max(dueIn, 0));
+  }
+
+  /** Store a result. Resolves once written: true when the run was still running (not cancelled meanwhile). */
+  complete(completion: Completion): Promise<boolean> {
+    this.releaseWaitingProgress(completion.id, { forget: true });
+    return this.enqueue(this.completions, completion);
+  }
+
+  /** Record a failed attempt (see `failRuns`). Resolves once written. */
+  fail(failure: Failure): Promise<boolean> {
+    this.releaseWaitingProgress(failure.id, { forget: true });
+    return this.enqueue(this.failures, failure);
+  }
+
+  /** Write everything still pending (used on shutdown). */
+  async drain(): Promise<void> {
+    for (const runId of [...this.throttles.keys()]) this.releaseWaitingProgress(runId, { forget: true });
+    while (this.flushing || this.flushScheduled || this.hasWork()) {
+      if (this.flushing) await this.flushing;
+      else await this.flush();
+    }
+  }
+
+  private releaseWaitingProgress(runId: string, options: { forget?: boolean } = {}): void {
+    const throttle = this.throttles.get(runId);
+    if (!throttle) return;
+    if (throttle.timer) clearTimeout(throttle.timer);
+    throttle.timer = undefined;
+    if (throttle.waiting) {
+      this.readyProgress.set(runId, throttle.waiting);
+      throttle.waiting = undefined;
+      throttle.lastWriteAt = Date.now();
+      this.scheduleFlush();
+    }
+    if (options.forget) this.throttles.delete(runId);
+  }
+
+  private enqueue<T>(list: Pending<T>[], item: T): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      list.push({ item, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private hasWork(): boolean {
+    return this.readyProgress.size > 0 || this.completions.length > 0 || this.failures.length > 0;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    // setImmediate: everything reported in this turn of the event loop joins the batch.
+    setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    const progress = [...this.readyProgress.values()];
+    this.readyProgress.clear();
+    const completions = this.completions;
+    const failures = this.failures;
+    this.completions = [];
+    this.failures = [];
+
+    this.flushing = this.writeBatch(progress, completions, failures);
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = null;
+      if (this.hasWork()) this.scheduleFlush();
+    }
+  }
+
+  private async writeBatch(
+    progress: ProgressUpdate[],
+    completions: Pending<Completion>[],
+    failures: Pending<Failure>[],
+  ): Promise<void> {
+    try {
+      await writeProgress(this.sql, progress);
+    } catch (error) {
+      this.onError(error);
+    }
+    await settle(completions, () => completeRuns(this.sql, completions.map((pending) => pending.item)), this.onError);
+    await settle(failures, () => failRuns(this.sql, failures.map((pending) => pending.item)), this.onError);
+  }
+}
+
+async function settle<T extends { id: string }>(
+  pending: Pending<T>[],
+  write: () => Promise<Set<string>>,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  if (pending.length === 0) return;
+  try {
+    const stillRunning = await write();
+    for (const entry of pending) entry.resolve(stillRunning.has(entry.item.id));
+  } catch (error) {
+    onError(error);
+    for (const entry of pending) entry.reject(error);
+  }
+}

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { getRun, readRunEvents, submit, type RunEvent } from "@conveyor/db";
+import { createTestDatabase, waitFor } from "@conveyor/db/testing";
+import { defineCatalog, defineHandlers, defineJob, PermanentJobError } from "@conveyor/jobs";
+import { startWorker, type ConveyorWorker } from "./worker";
+
+const steps = defineJob({
+  name: "test.steps",
+  description: "Reports progress in a loop, then returns the sum",
+  input: z.object({
+    steps: z.number().int().min(1),
+    failUntilAttempt: z.number().int().default(0),
+    permanent: z.boolean().default(false),
+    badOutput: z.boolean().default(false),
+    waitForAbort: z.boolean().default(false),
+    gate: z.string().optional(),
+  }),
+  output: z.object({ sum: z.number().int() }),
+  progress: z.object({ step: z.number().int() }),
+  defaults: { maxAttempts: 1 },
+});
+const catalog = defineCatalog([steps]);
+
+/** Runs that wait until the test opens their gate (to stop the worker mid-run). */
+const gates = new Map<string, () => void>();
+const handlers = defineHandlers(catalog, {
+  "test.steps": async (input, ctx) => {
+    if (input.gate) await new Promise<void>((resolve) => gates.set(input.gate ?? "", resolve));
+    if (input.waitForAbort) {
+      await new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)));
+    }
+    if (ctx.attempt <= input.failUntilAttempt) {
+      throw input.permanent ? new PermanentJobError("will never work") : new Error(`flaky on attempt ${ctx.attempt}`);
+    }
+    let sum = 0;
+    for (let step = 1; step <= input.steps; step++) {
+      sum += step;
+      ctx.progress((step / input.steps) * 100, `step ${step}`, { step });
+    }
+    if (input.badOutput) return { sum: -0.5 };
+    return { sum };
+  },
+});
+
+const { db, url } = await createTestDatabase();
+// The shutdown test needs a database no other worker polls.
+const isolated = await createTestDatabase();
+let worker: ConveyorWorker;
+beforeAll(async () => {
+  worker = await startWorker({ databaseUrl: url, catalog, handlers, concurrency: 4, pollIntervalMs: 200, quiet: true });
+});
+afterAll(() => worker.stop());
+
+async function finished(id: string) {
+  return waitFor(`run ${id} to finish`, async () => {
+    const run = await getRun<typeof catalog>(db, id);
+    return ["completed", "failed", "cancelled"].includes(run.status) ? run : undefined;
+  });
+}
+const kinds = (events: RunEvent[]) => events.map((event) => event.kind);
+
+describe("worker", () => {
+  it("runs a job, stores its validated result and records every step", async () => {
+    const { id } = await submit(db, catalog, { type: "test.steps", input: { steps: 3 } });
+    const run = await finished(id);
+    expect(run).toMatchObject({ status: "completed", output: { sum: 6 }, attempts: 1, error: null });
+    expect(run.progress.percent).toBe(100);
+    const events = await readRunEvents(db, id, null);
+    expect(kinds(events).at(0)).toBe("queued");
+    expect(kinds(events).at(1)).toBe("started");
+    expect(kinds(events).at(-1)).toBe("completed");
+    // event ids only grow: a subscriber can resume from any of them
+    const ids = events.map((event) => event.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  });
+
+  it("coalesces progress reported in a tight loop into a few writes, keeping the last", async () => {
+    const { id } = await submit(db, catalog, { type: "test.steps", input: { steps: 100_000 } });
+    const run = await finished(id);
+    expect(run.status).toBe("completed");
+    const progress = (await readRunEvents(db, id, null)).filter((event) => event.kind === "progress");
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    expect(progress.length).toBeLessThan(50);
+    expect(progress.at(-1)?.data).toMatchObject({ percent: 100, message: "step 100000", data: { step: 100_000 } });
+    expect(run.progress).toEqual({ percent: 100, message: "step 100000", data: { step: 100_000 } });
+  });
+
+  it("stores a failure with its message", async () => {
+    const { id } = await submit(db, catalog, { type: "test.steps", input: { steps: 1, failUntilAttempt: 1 } });
+    const run = await finished(id);
+    expect(run).toMatchObject({ status: "failed", error: "flaky on attempt 1", attempts: 1, output: null });
+    const events = await readRunEvents(db, id, null);
+    expect(events.at(-1)).toMatchObject({ kind: "failed", data: { error: "flaky on attempt 1", attempt: 1 } });
+  });
+
+  it("retries a failed attempt while attempts are left, showing when", async () => {
+    const { id } = await submit(db, catalog, {
+      type: "test.steps",
+      input: { steps: 2, failUntilAttempt: 1 },
+      options: { maxAttempts: 2 },
+    });
+    const retrying = await waitFor("the retrying event", async () =>
+      (await readRunEvents(db, id, null)).find((event) => event.kind === "retrying"),
+    );
+    expect(retrying.data).toMatchObject({ error: "flaky on attempt 1", attempt: 1 });
+    expect(Date.parse(retrying.data?.nextAttemptAt ?? "")).toBeGreaterThan(retrying.at.getTime());
+    const run = await finished(id);
+    expect(run).toMatchObject({ status: "completed", attempts: 2, output: { sum: 3 } });
+  });
+
+  it("fails at once on a permanent error even with attempts left", async () => {
+    const { id } = await submit(db, catalog, {
+      type: "test.steps",
+      input: { steps: 1, failUntilAttempt: 5, permanent: true },
+      options: { maxAttempts: 5 },
+    });
+    expect(await finished(id)).toMatchObject({ status: "failed", attempts: 1, error: "will never work" });
+  });
+
+  it("rejects a result that breaks the output schema", async () => {
+    const { id } = await submit(db, catalog, { type: "test.steps", input: { steps: 1, badOutput: true } });
+    const run = await finished(id);
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatch(/^invalid result: output\.sum: /);
+  });
+
+  it("aborts the signal when the attempt times out and fails it as a timeout", async () => {
+    const { id } = await submit(db, catalog, {
+      type: "test.steps",
+      input: { steps: 1, waitForAbort: true },
+      options: { timeoutMs: 300 },
+    });
+    expect(await finished(id)).toMatchObject({ status: "failed", error: "timed out after 300 ms" });
+  });
+});
+
+describe("graceful shutdown", () => {
+  it("lets a running run finish and records its result before stopping", async () => {
+    const second = await startWorker({ databaseUrl: isolated.url, catalog, handlers, concurrency: 1, quiet: true });
+    const { id } = await submit(isolated.db, catalog, { type: "test.steps", input: { steps: 2, gate: "shutdown" } });
+    await waitFor("the gated run to start", async () => (gates.has("shutdown") ? true : undefined));
+    const stopping = second.stop();
+    gates.get("shutdown")?.();
+    await stopping;
+    expect(await getRun(isolated.db, id)).toMatchObject({ status: "completed", output: { sum: 3 } });
+  });
+});
