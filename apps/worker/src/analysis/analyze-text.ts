@@ -23,6 +23,8 @@ const wordsPerMinute = 238;
 
 /** Keywords shorter than this (in letters) are noise such as "is" or "of". */
 const minimumKeywordLetters = 3;
+/** Longer "words" are tokens, hashes or base64, not topics (and would bloat the stored result). */
+const maximumKeywordLetters = 50;
 
 /**
  * Analyse a document in a single pass over chunks of `chunkSize` characters:
@@ -167,14 +169,18 @@ function createTally(): Tally {
 /**
  * One regex finds the three things counted, in text order:
  * 1. a word: letters or digits (with their combining marks, e.g. a decomposed "é"),
- *    joined by inner apostrophes or hyphens ("don't", "well-known");
+ *    joined by inner apostrophes or hyphens ("don't", "well-known"; "a--b" is two
+ *    words). The lookahead keeps it free of nested quantifiers, which would
+ *    overflow the regex backtracking stack on a megabyte of "a-a-a-";
  * 2. a blank line: a line break, then only spaces or tabs, then another line break
- *    ("\r\n\r\n" matches too, since "\r" counts as a space here);
+ *    ("\r\n\r\n" matches too, since "\r" counts as a space here). Several blank
+ *    lines in a row match one after another, which is harmless, and avoids a
+ *    nested quantifier that overflows the regex stack on a megabyte of newlines;
  * 3. a sentence end: a run of terminal punctuation ("...", "?!") not followed by a
  *    letter or digit, so "3.14" or "example.com" do not end a sentence.
  */
 const tokenPattern =
-  /([\p{L}\p{N}][\p{L}\p{M}\p{N}]*(?:['-][\p{L}\p{N}][\p{L}\p{M}\p{N}]*)*)|(\n(?:[^\S\n]*\n)+)|[.!?…。！？]+(?![\p{L}\p{N}.!?…。！？])/gu;
+  /([\p{L}\p{N}](?:[\p{L}\p{M}\p{N}]|['-](?=[\p{L}\p{N}]))*)|(\n[^\S\n]*\n)|[.!?…。！？]+(?![\p{L}\p{N}.!?…。！？])/gu;
 
 function tallyChunk(tally: Tally, chunk: string): void {
   // Normalise once per chunk rather than once per word: NFC so a decomposed
@@ -227,11 +233,15 @@ function measureVocabulary(wordCounts: ReadonlyMap<string, number>): { letters: 
   return { letters, syllables };
 }
 
-const letterOrDigit = /[\p{L}\p{N}]/gu;
+const notLetterOrDigit = /[^\p{L}\p{N}]/gu;
 
-/** Letters and digits, not apostrophes, hyphens or combining marks. */
+/** Letters and digits (by code point), not apostrophes, hyphens or combining marks. */
 function countLetters(word: string): number {
-  return word.match(letterOrDigit)?.length ?? 0;
+  let letters = 0;
+  // Iterating counts code points, so a letter outside the BMP counts once;
+  // no array of matches is built, which matters for a megabyte-long "word".
+  for (const _letter of word.replace(notLetterOrDigit, "")) letters += 1;
+  return letters;
 }
 
 const wordJoiners = /['-]/;
@@ -253,12 +263,19 @@ function countSyllables(word: string): number {
 }
 
 function countPartSyllables(part: string): number {
-  // "café" is counted like "cafe": the accent does not change the vowel groups.
+  // The silent-e rules are English spelling; applying them to other languages
+  // would undercount ("café" keeps its final e).
+  if (plainEnglishWord.test(part)) {
+    const groups = countVowelGroups(part);
+    return Math.max(1, hasSilentEnding(part) ? groups - 1 : groups);
+  }
+  // "über" is counted like "uber": an accent does not change the vowel groups.
   const bare = part.normalize("NFD").replace(combiningMarks, "");
-  const groups = bare.match(vowelGroups)?.length ?? 0;
-  // The silent-e rules are English spelling; applying them to other languages would undercount.
-  const adjusted = plainEnglishWord.test(bare) && hasSilentEnding(bare) ? groups - 1 : groups;
-  return Math.max(1, adjusted);
+  return Math.max(1, countVowelGroups(bare));
+}
+
+function countVowelGroups(word: string): number {
+  return word.match(vowelGroups)?.length ?? 0;
 }
 
 /** Consonant + "le"/"les"/"led" is voiced: "ta-ble", "ta-bles", "han-dled". */
@@ -274,8 +291,7 @@ const silentEs = /(?:[^aeiouysxzcgh]|[^cs]h)es$/;
 function hasSilentEnding(word: string): boolean {
   if (syllabicLe.test(word)) return false;
   // A word's only vowel group is always voiced ("the", "bed", "yes").
-  const voicedGroups = word.match(vowelGroups)?.length ?? 0;
-  if (voicedGroups < 2) return false;
+  if (countVowelGroups(word) < 2) return false;
   return silentFinalE.test(word) || silentEd.test(word) || silentEs.test(word);
 }
 
@@ -305,7 +321,9 @@ const containsLetter = /\p{L}/u;
 
 function isKeywordCandidate(word: string): boolean {
   // Numbers ("2024") are not topics; short words are mostly grammar.
-  return !stopWords.has(word) && containsLetter.test(word) && countLetters(word) >= minimumKeywordLetters;
+  if (stopWords.has(word) || !containsLetter.test(word)) return false;
+  const letters = countLetters(word);
+  return letters >= minimumKeywordLetters && letters <= maximumKeywordLetters;
 }
 
 interface Keyword {
@@ -313,9 +331,14 @@ interface Keyword {
   count: number;
 }
 
-/** More frequent first; equal counts in alphabetical (code point) order, so the result is stable. */
+/** Dictionary order, so "über" sorts with the u's rather than after "z" as its code point would. */
+const alphabetical = new Intl.Collator("en");
+
+/** More frequent first; equal counts in alphabetical order (code point order if the collator calls them equal), so the result is stable. */
 function ranksBefore(a: Keyword, b: Keyword): boolean {
-  return a.count !== b.count ? a.count > b.count : a.word < b.word;
+  if (a.count !== b.count) return a.count > b.count;
+  const order = alphabetical.compare(a.word, b.word);
+  return order !== 0 ? order < 0 : a.word < b.word;
 }
 
 /**

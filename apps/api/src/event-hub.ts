@@ -1,0 +1,152 @@
+import postgres from "postgres";
+import { readEventsByIds, type Database, type RunEvent } from "@conveyor/db";
+
+/** What a subscription receives: an event, or word that events may have been missed and must be re-read. */
+export type HubItem = { kind: "event"; event: RunEvent } | { kind: "resync" };
+
+/** Events waiting for a slow subscriber before it is told to re-read from the database instead. */
+const maxBuffered = 5_000;
+
+/**
+ * One LISTEN connection per API process, fanned out to every subscriber of
+ * this process. A NOTIFY carries only event ids; the hub reads the announced
+ * events in one query per batch (only when someone listens) and hands each
+ * to the subscribers of its run and to those watching all runs, in the order
+ * Postgres announced them.
+ */
+export class EventHub {
+  private readonly byRun = new Map<string, Set<HubSubscription>>();
+  private readonly everything = new Set<HubSubscription>();
+  private announced: number[] = [];
+  private reading: Promise<void> | null = null;
+  private listener: postgres.Sql | null = null;
+  private listening = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly databaseUrl: string,
+  ) {}
+
+  async start(): Promise<void> {
+    this.listener = postgres(this.databaseUrl, { max: 1, onnotice: () => {} });
+    await this.listener.listen(
+      "conveyor_events",
+      (payload) => this.onAnnounced(payload),
+      () => {
+        // Called again after a reconnect: anything announced meanwhile was missed, so every stream re-reads.
+        if (this.listening) for (const subscription of this.all()) subscription.push({ kind: "resync" });
+        this.listening = true;
+      },
+    );
+  }
+
+  async stop(): Promise<void> {
+    for (const subscription of this.all()) subscription.close();
+    await this.listener?.end({ timeout: 5 });
+    this.listener = null;
+  }
+
+  /** Receive the events of one run (runId) or of every run (null), from now on, until the signal aborts. */
+  subscribe(runId: string | null, signal: AbortSignal): HubSubscription {
+    const subscription = new HubSubscription(() => this.remove(runId, subscription));
+    signal.addEventListener("abort", () => subscription.close(), { once: true });
+    if (runId === null) {
+      this.everything.add(subscription);
+    } else {
+      const set = this.byRun.get(runId) ?? new Set();
+      set.add(subscription);
+      this.byRun.set(runId, set);
+    }
+    return subscription;
+  }
+
+  get subscriberCount(): number {
+    let count = this.everything.size;
+    for (const set of this.byRun.values()) count += set.size;
+    return count;
+  }
+
+  private remove(runId: string | null, subscription: HubSubscription): void {
+    if (runId === null) {
+      this.everything.delete(subscription);
+      return;
+    }
+    const set = this.byRun.get(runId);
+    set?.delete(subscription);
+    if (set?.size === 0) this.byRun.delete(runId);
+  }
+
+  private *all(): Iterable<HubSubscription> {
+    yield* this.everything;
+    for (const set of this.byRun.values()) yield* set;
+  }
+
+  private onAnnounced(payload: string): void {
+    if (this.subscriberCount === 0) return;
+    for (const id of payload.split(",")) this.announced.push(Number(id));
+    this.reading ??= this.readAnnounced();
+  }
+
+  /** Read everything announced so far in one query, deliver it, repeat while more arrives. */
+  private async readAnnounced(): Promise<void> {
+    try {
+      while (this.announced.length > 0) {
+        const ids = this.announced;
+        this.announced = [];
+        try {
+          for (const event of await readEventsByIds(this.db, ids)) this.deliver(event);
+        } catch {
+          // The events are in the table; streams that missed them catch up from there.
+          for (const subscription of this.all()) subscription.push({ kind: "resync" });
+        }
+      }
+    } finally {
+      this.reading = null;
+    }
+  }
+
+  private deliver(event: RunEvent): void {
+    for (const subscription of this.everything) subscription.push({ kind: "event", event });
+    const forRun = this.byRun.get(event.runId);
+    if (forRun) for (const subscription of forRun) subscription.push({ kind: "event", event });
+  }
+}
+
+/** A subscriber's queue, read with `next()`. */
+export class HubSubscription {
+  private buffer: HubItem[] = [];
+  private wake: (() => void) | null = null;
+  private closed = false;
+
+  constructor(private readonly onClose: () => void) {}
+
+  push(item: HubItem): void {
+    if (this.closed) return;
+    if (this.buffer.length >= maxBuffered) {
+      // Too far behind: drop the backlog and re-read it from the table when the reader gets here.
+      this.buffer = [{ kind: "resync" }];
+    } else {
+      this.buffer.push(item);
+    }
+    this.wake?.();
+  }
+
+  /** The next item, or null once the subscription is closed. */
+  async next(): Promise<HubItem | null> {
+    while (!this.closed) {
+      const item = this.buffer.shift();
+      if (item) return item;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = null;
+    }
+    return null;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.buffer = [];
+    this.wake?.();
+    this.onClose();
+  }
+}

@@ -1,0 +1,38 @@
+import { TRPCError } from "@trpc/server";
+import { ConveyorError, InvalidRequestError, RunNotFoundError, UnknownJobTypeError, type FieldIssue } from "@conveyor/db";
+import type { StandardIssue } from "./standard-schema";
+
+/** Issues as users read them: "input.text: the document is empty". */
+export function formatIssues(issues: readonly FieldIssue[]): string {
+  return issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
+}
+
+export function fromStandardIssues(issues: ReadonlyArray<StandardIssue>): FieldIssue[] {
+  return issues.map((issue) => ({
+    path: (issue.path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment)).join("."),
+    message: issue.message,
+  }));
+}
+
+/** The field issues an error carries, if it is a validation error of ours or of a schema. */
+export function issuesOf(error: unknown): FieldIssue[] | undefined {
+  if (error instanceof InvalidRequestError) return [...error.issues];
+  if (error instanceof UnknownJobTypeError) return [{ path: "type", message: error.message.replace(/^type: /, "") }];
+  if (typeof error === "object" && error !== null && "issues" in error && Array.isArray(error.issues)) {
+    return fromStandardIssues(error.issues.filter(isStandardIssue));
+  }
+  return undefined;
+}
+
+function isStandardIssue(value: unknown): value is StandardIssue {
+  return typeof value === "object" && value !== null && "message" in value && typeof value.message === "string";
+}
+
+/** The tRPC error a data-layer error stands for. */
+export function toTRPCError(error: ConveyorError): TRPCError {
+  if (error instanceof RunNotFoundError) return new TRPCError({ code: "NOT_FOUND", message: error.message, cause: error });
+  if (error instanceof InvalidRequestError || error instanceof UnknownJobTypeError) {
+    return new TRPCError({ code: "BAD_REQUEST", message: formatIssues(issuesOf(error) ?? []), cause: error });
+  }
+  return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: error.message, cause: error });
+}

@@ -1,0 +1,15 @@
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { healthProcedure } from "./routers/health";
+import { jobsRouter } from "./routers/jobs";
+import { router } from "./trpc";
+
+export const appRouter = router({
+  health: healthProcedure,
+  jobs: jobsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+/** Input types of every procedure, e.g. `RouterInputs["jobs"]["submit"]`. */
+export type RouterInputs = inferRouterInputs<AppRouter>;
+/** Output types of every procedure, e.g. `RouterOutputs["jobs"]["get"]`. */
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
