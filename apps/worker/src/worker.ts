@@ -74,6 +74,8 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   const runner: Runner = await run({
     pgPool: pool,
     taskList,
+    // Schedules arrive with the lifecycle work; until then, no crontab file is read.
+    crontab: "",
     concurrency,
     noHandleSignals: true,
     pollInterval: options.pollIntervalMs ?? 1000,

@@ -1,0 +1,56 @@
+/**
+ * `pnpm dev`: run the whole stack. With no DATABASE_URL, start an embedded
+ * PostgreSQL whose data lives in .conveyor/postgres (ignored by git), then
+ * apply migrations and run `turbo dev` (api, worker, web) against it.
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+import { migrate } from "@conveyor/db";
+import { startEmbeddedPostgres, type RunningPostgres } from "@conveyor/db/embedded";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const embeddedPort = Number(process.env.CONVEYOR_PG_PORT ?? 54329);
+
+let embedded: RunningPostgres | undefined;
+let databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) {
+  console.log(`[dev] no DATABASE_URL: starting embedded PostgreSQL on 127.0.0.1:${embeddedPort} (data in .conveyor/postgres)`);
+  embedded = await startEmbeddedPostgres({ dataDir: `${root}.conveyor/postgres`, port: embeddedPort });
+  databaseUrl = await ensureDatabase(embedded.url, "conveyor");
+}
+await migrate(databaseUrl);
+console.log(`[dev] database ready: ${databaseUrl.replace(/:[^:@/]+@/, ":***@")}`);
+
+const turbo = spawn("pnpm", ["exec", "turbo", "run", "dev", "--ui=stream"], {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...process.env, DATABASE_URL: databaseUrl },
+});
+
+let stopping = false;
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    if (turbo.exitCode === null) turbo.kill("SIGTERM");
+    await new Promise((resolve) => (turbo.exitCode === null ? turbo.once("exit", resolve) : resolve(null)));
+    await embedded?.stop();
+  }
+  process.exit(code);
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stop(0));
+turbo.on("exit", (code) => void stop(code ?? 0));
+
+/** The embedded server starts with only `postgres`; give Conveyor a database of its own. */
+async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [existing] = await admin`select 1 from pg_database where datname = ${name}`;
+    if (!existing) await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
