@@ -83,8 +83,8 @@ const finishedKinds = new Set(["completed", "failed", "cancelled"]);
 const ended = (events: RunEventMessage[]) => finishedKinds.has(events.at(-1)?.kind ?? "");
 
 describe("health and job types", () => {
-  it("reports a reachable, migrated database", async () => {
-    expect(await client.health.query()).toEqual({ status: "ok", database: true, migrations: true });
+  it("reports a reachable, migrated database and the live worker", async () => {
+    expect(await client.health.query()).toEqual({ status: "ok", database: true, migrations: true, workers: 1 });
   });
 
   it("lists the job types with JSON Schemas and defaults", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { getRun, readRunEvents, submit, type RunEvent } from "@conveyor/db";
+import { countLiveWorkers, getRun, readRunEvents, submit, type RunEvent } from "@conveyor/db";
 import { createTestDatabase, waitFor } from "@conveyor/db/testing";
 import { defineCatalog, defineHandlers, defineJob, PermanentJobError } from "@conveyor/jobs";
 import { startWorker, type ConveyorWorker } from "./worker";
@@ -138,11 +138,14 @@ describe("worker", () => {
 describe("graceful shutdown", () => {
   it("lets a running run finish and records its result before stopping", async () => {
     const second = await startWorker({ databaseUrl: isolated.url, catalog, handlers, concurrency: 1, quiet: true });
+    expect(await countLiveWorkers(isolated.db)).toBe(1);
     const { id } = await submit(isolated.db, catalog, { type: "test.steps", input: { steps: 2, gate: "shutdown" } });
     await waitFor("the gated run to start", async () => (gates.has("shutdown") ? true : undefined));
     const stopping = second.stop();
     gates.get("shutdown")?.();
     await stopping;
     expect(await getRun(isolated.db, id)).toMatchObject({ status: "completed", output: { sum: 3 } });
+    // A worker that stops cleanly deregisters instead of waiting to be presumed dead.
+    expect(await countLiveWorkers(isolated.db)).toBe(0);
   });
 });

@@ -1,12 +1,16 @@
+import { hostname } from "node:os";
 import pg from "pg";
 import { Logger, run, type Runner, type TaskList } from "graphile-worker";
-import { closeDatabase, createDatabase } from "@conveyor/db";
+import { closeDatabase, createDatabase, deregisterWorker, heartbeatWorker, type WorkerRegistration } from "@conveyor/db";
 import type { Catalog, JobHandlers } from "@conveyor/jobs";
 import { bindCatalog } from "./bind-handler";
 import { executeRun } from "./execute-run";
 import { RunLogger } from "./run-logger";
 import { RunStarter } from "./run-starter";
 import { RunStateWriter } from "./run-state-writer";
+
+/** How often a worker records that it is alive (see `workerLivenessMs`). */
+const heartbeatIntervalMs = 5_000;
 
 export interface WorkerOptions<C extends Catalog> {
   databaseUrl: string;
@@ -86,13 +90,29 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
       },
     },
   });
-  logger.line("info", "worker started", { concurrency, jobTypes: [...bound.keys()] });
+  const registration: WorkerRegistration = {
+    id: `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
+    hostname: hostname(),
+    pid: process.pid,
+    concurrency,
+    jobTypes: [...bound.keys()],
+  };
+  const heartbeat = () =>
+    heartbeatWorker(db, registration).catch((error: unknown) =>
+      logger.line("warn", "heartbeat failed", { error: String(error) }),
+    );
+  await heartbeat();
+  const heartbeats = setInterval(heartbeat, heartbeatIntervalMs);
+  heartbeats.unref();
+  logger.line("info", "worker started", { workerId: registration.id, concurrency, jobTypes: registration.jobTypes });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      clearInterval(heartbeats);
       await runner.stop();
       await writer.drain();
+      await deregisterWorker(db, registration.id).catch(() => {});
       await pool.end();
       await closeDatabase(db);
       logger.line("info", "worker stopped");

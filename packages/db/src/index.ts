@@ -9,3 +9,4 @@ export * from "./queries/submit";
 export * from "./queries/read-runs";
 export * from "./queries/read-events";
 export * from "./queries/run-transitions";
+export * from "./queries/worker-heartbeats";

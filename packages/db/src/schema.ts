@@ -99,3 +99,19 @@ export const runEvents = conveyor.table(
 export type RunRow = typeof runs.$inferSelect;
 export type NewRunRow = typeof runs.$inferInsert;
 export type RunEventRow = typeof runEvents.$inferSelect;
+
+/**
+ * Worker processes and their last sign of life. `health` counts the live
+ * ones; a worker that stops heartbeating is known to be gone.
+ */
+export const workers = conveyor.table("workers", {
+  id: text("id").primaryKey(),
+  hostname: text("hostname").notNull(),
+  pid: integer("pid").notNull(),
+  concurrency: integer("concurrency").notNull(),
+  jobTypes: text("job_types").array().notNull(),
+  startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  heartbeatAt: timestamp("heartbeat_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});
+
+export type WorkerRow = typeof workers.$inferSelect;
