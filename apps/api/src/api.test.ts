@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { TRPCClientError } from "@trpc/client";
+import { sql } from "drizzle-orm";
 import { readRunEvents } from "@conveyor/db";
 import { createTestDatabase, waitFor } from "@conveyor/db/testing";
 import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
@@ -40,6 +41,11 @@ function documentOf(sentences: number): string {
     text += i % 7 === 6 ? "\n\n" : " ";
   }
   return text;
+}
+
+async function countRuns(): Promise<number> {
+  const [row] = await db.execute<{ runs: number }>(sql`select count(*)::int as runs from conveyor.runs`);
+  return row?.runs ?? -1;
 }
 
 /** POST a raw body to a mutation, as a client without our types might; returns tRPC's error. */
@@ -125,7 +131,7 @@ describe("submit, watch, inspect", () => {
   });
 
   it("rejects bad input with BAD_REQUEST naming the field, and creates nothing", async () => {
-    const before = (await client.jobs.list.query({ limit: 100 })).items.length;
+    const before = await countRuns();
     const failures = await Promise.all([
       client.jobs.submit.mutate({ type: "document.analyze", input: { text: "" } }).catch((error: unknown) => error),
       client.jobs.submit
@@ -157,7 +163,18 @@ describe("submit, watch, inspect", () => {
     const malformed = await postRaw("jobs.submit", "{not json");
     expect(malformed).toMatchObject({ status: 400, code: "BAD_REQUEST" });
     expect(malformed.message).toMatch(/JSON/);
-    expect((await client.jobs.list.query({ limit: 100 })).items.length).toBe(before);
+    expect(await countRuns()).toBe(before);
+  });
+
+  it("submits a batch in one call, or refuses it whole naming the bad item", async () => {
+    const items = Array.from({ length: 500 }, (_, i) => ({ type: "document.analyze" as const, input: { text: `Batch document ${i}.` } }));
+    const submitted = await client.jobs.submitMany.mutate({ items });
+    expect(submitted).toHaveLength(500);
+    const refused = await client.jobs.submitMany
+      .mutate({ items: [...items, { type: "document.analyze", input: { text: "" } }] })
+      .catch((error: unknown) => error);
+    expect((refused as TRPCClientError<AppRouter>).data?.code).toBe("BAD_REQUEST");
+    expect((refused as TRPCClientError<AppRouter>).message).toBe("items.500.input.text: the document is empty");
   });
 
   it("answers NOT_FOUND for an unknown run and BAD_REQUEST for a malformed id", async () => {

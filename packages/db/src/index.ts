@@ -10,3 +10,4 @@ export * from "./queries/read-runs";
 export * from "./queries/read-events";
 export * from "./queries/run-transitions";
 export * from "./queries/worker-heartbeats";
+export * from "./queries/submit-many";

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { toJSONSchema } from "zod";
 import {
   getRun,
+  insertBatch,
   insertPrepared,
   listRunsInputSchema,
   listRuns,
@@ -14,7 +15,7 @@ import { catalog, isFinished, runIdSchema, runStatusSchema, type ConveyorCatalog
 import { ConveyorError } from "@conveyor/db";
 import { publicProcedure, router } from "../trpc";
 import { toTRPCError } from "../field-errors";
-import { submitInputParser } from "../submit-input";
+import { submitInputParser, submitManyInputParser } from "../submit-input";
 import type { ApiContext } from "../context";
 
 /** How many missed events one resumed stream of all runs replays at most. */
@@ -96,6 +97,12 @@ export const jobsRouter = router({
   submit: publicProcedure.input(submitInputParser(catalog)).mutation(async ({ ctx, input }) => {
     const submitted = await ctx.db.transaction((tx) => insertPrepared(tx, input));
     return { id: submitted.id, status: submitted.status, deduplicated: submitted.deduplicated };
+  }),
+
+  /** Validate and enqueue up to 10,000 runs in one transaction; one invalid item refuses the batch. */
+  submitMany: publicProcedure.input(submitManyInputParser(catalog)).mutation(async ({ ctx, input }) => {
+    const submitted = await ctx.db.transaction((tx) => insertBatch(tx, input));
+    return submitted.map(({ id, status, deduplicated }) => ({ id, status, deduplicated }));
   }),
 
   get: publicProcedure

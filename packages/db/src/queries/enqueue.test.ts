@@ -4,6 +4,7 @@ import { catalog } from "@conveyor/jobs";
 import { createTestDatabase } from "../testing";
 import { enqueue } from "./enqueue";
 import { submit } from "./submit";
+import { submitMany } from "./submit-many";
 import { InvalidRequestError, UnknownJobTypeError } from "../errors";
 import { getRun } from "./read-runs";
 import { readRunEvents } from "./read-events";
@@ -99,5 +100,34 @@ describe("enqueue inside the caller's transaction", () => {
     expect(enqueuedId).not.toBe("");
     expect(await counts()).toEqual(before);
     await expect(getRun(db, enqueuedId)).rejects.toThrow(/was not found/);
+  });
+});
+
+describe("submitMany", () => {
+  it("writes 10,000 runs, their events and jobs in one transaction", async () => {
+    const before = await counts();
+    const items = Array.from({ length: 10_000 }, (_, i) => ({ type: "document.analyze", input: { text: `Document ${i}.` } }));
+    const submitted = await submitMany(db, catalog, items);
+    expect(submitted).toHaveLength(10_000);
+    expect(new Set(submitted.map((run) => run.id)).size).toBe(10_000);
+    expect(submitted.every((run) => run.status === "queued" && !run.deduplicated)).toBe(true);
+    expect(await counts()).toEqual({ runs: before!.runs + 10_000, jobs: before!.jobs + 10_000, events: before!.events + 10_000 });
+  });
+
+  it("refuses the whole batch when one item is invalid, naming its index and field", async () => {
+    const before = await counts();
+    const items = Array.from({ length: 5_000 }, (_, i) => ({ type: "document.analyze", input: { text: i === 4321 ? "" : "ok" } }));
+    const attempt = submitMany(db, catalog, items);
+    await expect(attempt).rejects.toThrow("items.4321.input.text: the document is empty");
+    expect(await counts()).toEqual(before);
+  });
+
+  it("names an unknown job type by its index, and refuses an empty or oversized batch", async () => {
+    await expect(submitMany(db, catalog, [{ type: "document.analyze", input: { text: "a" } }, { type: "nope", input: {} }])).rejects.toThrow(
+      /^items\.1\.type: unknown job type "nope"/,
+    );
+    await expect(submitMany(db, catalog, [])).rejects.toThrow("items: must hold at least one run");
+    const tooMany = Array.from({ length: 10_001 }, () => ({ type: "document.analyze", input: { text: "a" } }));
+    await expect(submitMany(db, catalog, tooMany)).rejects.toThrow("items: must hold at most 10000 runs");
   });
 });
