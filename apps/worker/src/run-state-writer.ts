@@ -128,6 +128,8 @@ export class RunStateWriter {
 
   private async flush(): Promise<void> {
     this.flushScheduled = false;
+    // One batch at a time keeps each run's writes in order; the running batch reschedules what waits.
+    if (this.flushing) return;
     const progress = [...this.readyProgress.values()];
     this.readyProgress.clear();
     const completions = this.completions;
