@@ -12,6 +12,8 @@ import type { RunEventData, RunEventRow, RunRow } from "./schema";
 
 interface RunFields {
   id: string;
+  /** A short human label from the contract (a document's title, a webhook's URL). */
+  label: string;
   queue: string;
   status: RunStatus;
   priority: Priority;
@@ -39,20 +41,26 @@ export type Run<C extends Catalog> = {
   };
 }[JobType<C>];
 
-/**
- * Shape a row for callers. The JSON columns were validated against the
- * contract when written (input at submit, output and progress in the worker),
- * which is the invariant this one assertion relies on.
- */
-export function toRun<C extends Catalog>(row: RunRow): Run<C> {
-  const run = {
+/** A run as lists show it: everything but the input and output, which may be megabytes. */
+export type RunSummary<C extends Catalog> = {
+  [K in JobType<C>]: RunFields & {
+    type: K;
+    progress: { percent: number; message: string | null; data: JobProgressData<C[K]> | null };
+  };
+}[JobType<C>];
+
+/** A row without the heavy JSON columns, as listRuns reads it. */
+export type RunSummaryRow = Omit<RunRow, "input" | "output">;
+
+/** Shape a list row for callers (see `toRun` for the one assertion). */
+export function toRunSummary<C extends Catalog>(row: RunSummaryRow): RunSummary<C> {
+  const summary = {
     id: row.id,
     type: row.type,
+    label: row.label,
     queue: row.queue,
     status: row.status,
     priority: row.priority,
-    input: row.input,
-    output: row.output ?? null,
     error: row.error,
     progress: { percent: row.progressPercent, message: row.progressMessage, data: row.progressData ?? null },
     attempts: row.attempts,
@@ -64,6 +72,16 @@ export function toRun<C extends Catalog>(row: RunRow): Run<C> {
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
   };
+  return summary as RunSummary<C>;
+}
+
+/**
+ * Shape a row for callers. The JSON columns were validated against the
+ * contract when written (input at submit, output and progress in the worker),
+ * which is the invariant this one assertion relies on.
+ */
+export function toRun<C extends Catalog>(row: RunRow): Run<C> {
+  const run = { ...toRunSummary<C>(row), input: row.input, output: row.output ?? null };
   return run as Run<C>;
 }
 

@@ -43,6 +43,8 @@ export const runs = conveyor.table(
   {
     id: uuid("id").primaryKey().default(sql`gen_random_uuid()`),
     type: text("type").notNull(),
+    /** A short human label from the contract, so lists never need the (possibly huge) input. */
+    label: text("label").notNull().default(""),
     queue: text("queue").notNull(),
     status: runStatus("status").notNull().default("queued"),
     priority: runPriority("priority").notNull().default("normal"),

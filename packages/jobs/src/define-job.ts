@@ -51,6 +51,11 @@ export interface JobDefinitionConfig<
   /** Shape of the `data` a handler may attach to a progress report. */
   progress: Progress;
   defaults?: Partial<JobDefaults>;
+  /**
+   * A short human label for a run, shown in lists (default: the job type's
+   * name). Lists never carry inputs, which may be megabytes.
+   */
+  label?: (input: z.output<Input>) => string;
 }
 
 /** A job type: its schemas and its complete defaults. */
@@ -66,6 +71,7 @@ export interface JobDefinition<
   readonly output: Output;
   readonly progress: Progress;
   readonly defaults: JobDefaults;
+  readonly label: (input: z.output<Input>) => string;
 }
 
 export type AnyJobDefinition = JobDefinition<string, z.ZodType, z.ZodType, z.ZodType>;
@@ -113,6 +119,7 @@ export function defineJob<
     output: config.output,
     progress: config.progress,
     defaults: checked.data,
+    label: config.label ?? (() => config.name),
   });
 }
 

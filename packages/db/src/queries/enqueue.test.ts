@@ -29,6 +29,8 @@ describe("submit", () => {
     const run = await getRun<typeof catalog>(db, submitted.id);
     expect(run).toMatchObject({
       type: "document.analyze",
+      // lists show the contract's label, never the (possibly huge) input
+      label: "Hello world.…",
       status: "queued",
       queue: "default",
       priority: "normal",

@@ -37,6 +37,7 @@ export function prepareSubmission(
     row: {
       id: crypto.randomUUID(),
       type: job.name,
+      label: job.label(input.data).slice(0, 120),
       queue: chosen.queue ?? job.defaults.queue,
       status: chosen.runAt && chosen.runAt.getTime() > Date.now() ? "scheduled" : "queued",
       priority,

@@ -1,10 +1,10 @@
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, lt, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { runStatusSchema, type Catalog } from "@conveyor/jobs";
 import type { Database } from "../client";
 import { InvalidRequestError, RunNotFoundError } from "../errors";
 import { runs } from "../schema";
-import { toRun, type Run } from "../run-view";
+import { toRun, toRunSummary, type Run, type RunSummary } from "../run-view";
 
 export async function getRun<C extends Catalog>(db: Database, runId: string): Promise<Run<C>> {
   const [row] = await db.select().from(runs).where(eq(runs.id, runId));
@@ -26,7 +26,8 @@ export const listRunsInputSchema = z
 export type ListRunsInput = z.input<typeof listRunsInputSchema>;
 
 export interface RunPage<C extends Catalog> {
-  items: Run<C>[];
+  /** Runs without input and output (read a run with `getRun` for those). */
+  items: RunSummary<C>[];
   /** Pass as `cursor` for the next page; null on the last page. */
   nextCursor: string | null;
 }
@@ -46,8 +47,9 @@ export async function listRuns<C extends Catalog>(db: Database, rawInput: ListRu
     );
     if (older) filters.push(older);
   }
+  const { input: _input, output: _output, ...summaryColumns } = getTableColumns(runs);
   const rows = await db
-    .select()
+    .select(summaryColumns)
     .from(runs)
     .where(and(...filters))
     .orderBy(desc(runs.createdAt), desc(runs.id))
@@ -55,7 +57,7 @@ export async function listRuns<C extends Catalog>(db: Database, rawInput: ListRu
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return {
-    items: page.map((row) => toRun<C>(row)),
+    items: page.map((row) => toRunSummary<C>(row)),
     nextCursor: rows.length > input.limit && last ? encodeCursor(last.createdAt, last.id) : null,
   };
 }

@@ -43,4 +43,5 @@ export const documentAnalyze = defineJob({
     totalCharacters: z.number().int().nonnegative(),
   }),
   defaults: { timeoutMs: 5 * 60 * 1000, maxAttempts: 3 },
+  label: (input) => input.title || `${input.text.slice(0, 60).replace(/\s+/g, " ").trim()}…`,
 });

@@ -19,4 +19,5 @@ export const webhookDeliver = defineJob({
   }),
   progress: z.object({}),
   defaults: { timeoutMs: 2 * 60 * 1000, maxAttempts: 5, queue: "webhooks" },
+  label: (input) => `POST ${input.url}`,
 });
