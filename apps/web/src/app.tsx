@@ -1,0 +1,28 @@
+import { useState } from "react";
+import { useLiveRuns } from "./lib/use-live-runs";
+import { RunDetail } from "./components/run-detail";
+import { RunsList } from "./components/runs-list";
+import { SubmitForm } from "./components/submit-form";
+
+export function App() {
+  const [selected, setSelected] = useState<string | null>(null);
+  useLiveRuns();
+  return (
+    <div className="layout">
+      <header className="top">
+        <h1>Conveyor</h1>
+        <span className="muted">background jobs you can watch</span>
+      </header>
+      <main>
+        <div className="column">
+          <SubmitForm onSubmitted={setSelected} />
+          <section className="card">
+            <h2>Runs</h2>
+            <RunsList selected={selected} onSelect={setSelected} />
+          </section>
+        </div>
+        <div className="column">{selected ? <RunDetail runId={selected} /> : <p className="muted card">Select a run to see it.</p>}</div>
+      </main>
+    </div>
+  );
+}

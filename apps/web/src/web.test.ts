@@ -1,0 +1,122 @@
+import { createServer as createNetServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { createServer, type ViteDevServer } from "vite";
+import { createTestDatabase } from "@conveyor/db/testing";
+import { startApiServer, type ApiServer } from "@conveyor/api/server";
+import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
+
+const chromiumFlags = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+const { url: databaseUrl } = await createTestDatabase();
+let api: ApiServer;
+let worker: SpawnedWorker;
+let vite: ViteDevServer;
+let browser: Browser;
+let page: Page;
+let webUrl: string;
+
+beforeAll(async () => {
+  [api, worker] = await Promise.all([startApiServer({ databaseUrl, port: 0 }), spawnWorker(databaseUrl)]);
+  // vite.config.ts reads where to proxy /trpc from the environment.
+  process.env.CONVEYOR_API_URL = new URL(api.url).origin;
+  const port = await freePort();
+  vite = await createServer({
+    configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)),
+    root: fileURLToPath(new URL("..", import.meta.url)),
+    server: { port, strictPort: true, host: "127.0.0.1" },
+    logLevel: "warn",
+  });
+  await vite.listen();
+  webUrl = `http://127.0.0.1:${port}/`;
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumFlags });
+  page = await browser.newPage();
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await vite?.close();
+  await worker?.stop();
+  await api?.close();
+});
+
+/** A ~1 MB document whose word count is known exactly: 6 words a sentence, 5 sentences a paragraph. */
+function knownDocument(paragraphs: number): { text: string; words: number } {
+  const sentence = "Conveyor analyses documents while people watch.";
+  const paragraph = Array.from({ length: 5 }, () => sentence).join(" ");
+  return { text: Array.from({ length: paragraphs }, () => paragraph).join("\n\n"), words: paragraphs * 5 * 6 };
+}
+
+describe("the web app", () => {
+  it("submits a 1 MB file and shows its progress live up to 100%, then the analysis", async () => {
+    await page.goto(webUrl);
+    // Record every value the run's progress bar shows, as the page renders it.
+    await page.evaluate(() => {
+      const seen: number[] = [];
+      Object.assign(window, { progressSeen: seen });
+      new MutationObserver(() => {
+        const bar = document.querySelector('[data-testid="run-detail"] [role="progressbar"]');
+        const value = Number(bar?.getAttribute("aria-valuenow"));
+        if (bar && seen.at(-1) !== value) seen.push(value);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["aria-valuenow"] });
+    });
+
+    const doc = knownDocument(4_400);
+    expect(doc.text.length).toBeGreaterThan(1024 * 1024);
+    await page.getByTestId("title-input").fill("Browser test document");
+    await page.getByTestId("file-input").setInputFiles({
+      name: "report.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from(doc.text),
+    });
+    await page.getByTestId("text-size").getByText("MB").waitFor({ timeout: 10_000 });
+    await page.getByTestId("submit-button").click();
+
+    const detail = page.getByTestId("run-detail");
+    await detail.getByTestId("run-status").getByText("completed").waitFor({ timeout: 30_000 });
+    await detail.locator('[role="progressbar"][aria-valuenow="100"]').waitFor({ timeout: 10_000 });
+    await detail.getByTestId("analysis-result").waitFor({ timeout: 10_000 });
+    expect(await detail.getByTestId("result-words").textContent()).toBe(doc.words.toLocaleString("en-US"));
+    expect(await detail.getByTestId("result-keywords").textContent()).toContain("conveyor");
+
+    // The bar moved in the page (no reload): it showed a value below 100 first and ended at 100, never going back.
+    const seen = await page.evaluate(() => ("progressSeen" in window ? (window.progressSeen as number[]) : []));
+    expect(seen[0]).toBeLessThan(100);
+    expect(seen.at(-1)).toBe(100);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+
+    // The list row of the run was updated by the same live subscription.
+    const row = page.getByTestId("run-row").filter({ hasText: "Browser test document" });
+    await row.getByTestId("run-status").getByText("completed").waitFor({ timeout: 10_000 });
+    await row.locator('[role="progressbar"][aria-valuenow="100"]').waitFor({ timeout: 10_000 });
+  });
+
+  it("shows the server's validation message by the form", async () => {
+    await page.goto(webUrl);
+    await page.getByTestId("submit-button").click();
+    const error = page.getByTestId("form-error");
+    await error.waitFor({ timeout: 10_000 });
+    expect(await error.textContent()).toBe("input.text: the document is empty");
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
