@@ -2,7 +2,10 @@ import { createServer as createNetServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { createServer, type ViteDevServer } from "vite";
+import { build, preview, type PreviewServer } from "vite";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createTestDatabase } from "@conveyor/db/testing";
 import { startApiServer, type ApiServer } from "@conveyor/api/server";
 import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
@@ -21,7 +24,8 @@ const chromiumFlags = [
 const { url: databaseUrl } = await createTestDatabase();
 let api: ApiServer;
 let worker: SpawnedWorker;
-let vite: ViteDevServer;
+let vite: PreviewServer;
+let outDir: string;
 let browser: Browser;
 let page: Page;
 let webUrl: string;
@@ -30,14 +34,13 @@ beforeAll(async () => {
   [api, worker] = await Promise.all([startApiServer({ databaseUrl, port: 0 }), spawnWorker(databaseUrl)]);
   // vite.config.ts reads where to proxy /trpc from the environment.
   process.env.CONVEYOR_API_URL = new URL(api.url).origin;
+  // Serve a production build: the dev server's first-visit dependency optimisation can reload the page mid-test.
   const port = await freePort();
-  vite = await createServer({
-    configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)),
-    root: fileURLToPath(new URL("..", import.meta.url)),
-    server: { port, strictPort: true, host: "127.0.0.1" },
-    logLevel: "warn",
-  });
-  await vite.listen();
+  const configFile = fileURLToPath(new URL("../vite.config.ts", import.meta.url));
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  outDir = await mkdtemp(join(tmpdir(), "conveyor-web-"));
+  await build({ configFile, root, logLevel: "warn", build: { outDir, emptyOutDir: true } });
+  vite = await preview({ configFile, root, logLevel: "warn", build: { outDir }, preview: { port, strictPort: true, host: "127.0.0.1" } });
   webUrl = `http://127.0.0.1:${port}/`;
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumFlags });
   page = await browser.newPage();
@@ -46,6 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await vite?.close();
+  if (outDir) await rm(outDir, { recursive: true, force: true });
   await worker?.stop();
   await api?.close();
 });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import type { TestProject } from "vitest/node";
-import { startEmbeddedPostgres } from "../embedded-postgres";
+import { spawnEmbeddedPostgres } from "./spawn-embedded-postgres";
 import { migrate } from "../migrate";
 import { withDatabase } from "./database-url";
 import "./provided-context";
@@ -19,7 +19,7 @@ export default async function setup(project: TestProject) {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     const dataDir = join(await mkdtemp(join(tmpdir(), "conveyor-test-pg-")), "data");
-    const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), ephemeral: true });
+    const server = await spawnEmbeddedPostgres({ dataDir, port: await freePort(), ephemeral: true });
     adminUrl = server.url;
     stopEmbedded = async () => {
       await server.stop();
