@@ -47,7 +47,9 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   const logger = new RunLogger(undefined, options.quiet ?? false);
   const db = createDatabase(options.databaseUrl, { max: 4 });
   // Our own pool: when graphile-worker owns it, a job running at stop() can lose its result (see STACK.md).
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: concurrency + 4 });
+  // Handlers do not use this pool (run state goes through `db`); graphile-worker needs a connection
+  // only while fetching or completing a job, so a small pool serves a large concurrency.
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: Math.min(concurrency + 2, 20) });
   const onPoolError = (error: Error) => logger.line("error", "database connection error", { error: error.message });
   pool.on("error", onPoolError);
   pool.on("connect", (client) => client.on("error", onPoolError));
