@@ -1,4 +1,3 @@
-import { createServer as createNetServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -9,6 +8,7 @@ import { join } from "node:path";
 import { createTestDatabase } from "@conveyor/db/testing";
 import { startApiServer, type ApiServer } from "@conveyor/api/server";
 import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
+import { freePort } from "@conveyor/db/free-port";
 
 const chromiumFlags = [
   "--headless",
@@ -119,14 +119,3 @@ describe("the web app", () => {
     expect(await error.textContent()).toBe("input.text: the document is empty");
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}

@@ -4,7 +4,7 @@ import { benchCatalog, nowMs } from "../catalog";
 import { freshDatabase } from "../databases";
 import { apiRoot, startChild, workerEntry, type ChildHandle } from "../processes";
 import { percentile, until } from "../stats";
-import { createServer } from "node:net";
+import { freePort } from "@conveyor/db/free-port";
 
 export interface LatencyResult {
   p50: number;
@@ -128,15 +128,4 @@ export async function progressDelivery(serverUrl: string, options: { runs: numbe
     await closeDatabase(db);
     await database.drop();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }

@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
@@ -8,6 +7,7 @@ import { spawnEmbeddedPostgres } from "./spawn-embedded-postgres";
 import { migrate } from "../migrate";
 import { withDatabase } from "./database-url";
 import "./provided-context";
+import { freePort } from "./free-port";
 
 /**
  * Once per test run: find a PostgreSQL (DATABASE_URL, or an embedded one in a
@@ -44,16 +44,4 @@ export default async function setup(project: TestProject) {
     await admin.end();
     await stopEmbedded?.();
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
