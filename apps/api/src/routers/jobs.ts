@@ -1,6 +1,5 @@
 import { tracked } from "@trpc/server";
-import { z } from "zod";
-import { toJSONSchema } from "zod";
+import { toJSONSchema, z } from "zod";
 import {
   getRun,
   insertBatch,
