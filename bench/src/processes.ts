@@ -16,7 +16,12 @@ export interface ChildHandle {
 
 /** Run a TypeScript entry with tsx and wait until it prints `readyText`. */
 export async function startChild(entry: string, env: Record<string, string>, readyText: string, cwd = benchRoot): Promise<ChildHandle> {
-  const child: ChildProcess = spawn(tsx, [entry], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  // BENCH_CPU_PROF=<dir>: run node itself (tsx as a loader) so --cpu-prof writes a profile per child on exit.
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const [command, args] = profileDir
+    ? [process.execPath, ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "--import", "tsx", entry]]
+    : [tsx, [entry]];
+  const child: ChildProcess = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   await new Promise<void>((resolve, reject) => {
@@ -35,7 +40,7 @@ export async function startChild(entry: string, env: Record<string, string>, rea
   });
   const pid = child.pid ?? 0;
   // tsx runs the entry in a child of its own: measure that process, not the launcher.
-  const measured = () => findNodeChild(pid) ?? pid;
+  const measured = () => (profileDir ? pid : (findNodeChild(pid) ?? pid));
   return {
     pid,
     rssMb: () => readRssMb(measured()),

@@ -112,9 +112,18 @@ export class EventHub {
   }
 }
 
-/** A subscriber's queue, read with `next()`. */
+/**
+ * A subscriber's queue, read with `next()`. A progress report supersedes an
+ * earlier one of the same run still waiting here: the stale one is dropped
+ * and the new one joins the end, so a subscriber that falls behind receives
+ * the latest progress instead of a growing backlog, and still receives
+ * events in the order they were announced (a stream resumed by event id
+ * relies on that; it re-reads the full history from the table).
+ */
 export class HubSubscription {
-  private buffer: HubItem[] = [];
+  private buffer: Waiting[] = [];
+  /** The last item waiting for each run, so a newer progress report can supersede it. */
+  private lastWaiting = new Map<string, Waiting>();
   private wake: (() => void) | null = null;
   private closed = false;
 
@@ -124,18 +133,35 @@ export class HubSubscription {
     if (this.closed) return;
     if (this.buffer.length >= maxBuffered) {
       // Too far behind: drop the backlog and re-read it from the table when the reader gets here.
-      this.buffer = [{ kind: "resync" }];
-    } else {
-      this.buffer.push(item);
+      this.buffer = [{ item: { kind: "resync" }, superseded: false }];
+      this.lastWaiting.clear();
+      this.wake?.();
+      return;
     }
+    const waiting: Waiting = { item, superseded: false };
+    if (item.kind === "event") {
+      const previous = this.lastWaiting.get(item.event.runId);
+      if (previous?.item.kind === "event" && previous.item.event.kind === "progress" && item.event.kind === "progress") {
+        previous.superseded = true;
+      }
+      this.lastWaiting.set(item.event.runId, waiting);
+    }
+    this.buffer.push(waiting);
     this.wake?.();
   }
 
   /** The next item, or null once the subscription is closed. */
   async next(): Promise<HubItem | null> {
     while (!this.closed) {
-      const item = this.buffer.shift();
-      if (item) return item;
+      const waiting = this.buffer.shift();
+      if (waiting) {
+        const { item } = waiting;
+        if (item.kind === "event" && this.lastWaiting.get(item.event.runId) === waiting) {
+          this.lastWaiting.delete(item.event.runId);
+        }
+        if (!waiting.superseded) return item;
+        continue;
+      }
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = null;
     }
@@ -146,7 +172,14 @@ export class HubSubscription {
     if (this.closed) return;
     this.closed = true;
     this.buffer = [];
+    this.lastWaiting.clear();
     this.wake?.();
     this.onClose();
   }
+}
+
+interface Waiting {
+  item: HubItem;
+  /** A newer progress report of the same run arrived: skip this one. */
+  superseded: boolean;
 }

@@ -24,15 +24,18 @@ export type AttemptOutcome = "completed" | "retrying" | "failed" | "discarded";
 export async function executeRun(
   run: StartedRun,
   bound: BoundJob,
-  deps: { writer: RunStateWriter; logger: RunLogger; shutdownSignal: AbortSignal },
+  deps: { writer: RunStateWriter; logger: RunLogger; stopSignals: readonly AbortSignal[] },
 ): Promise<AttemptOutcome> {
   const { writer, logger } = deps;
   const { job } = bound;
   const log = logger.forRun(run);
 
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(new AttemptTimeoutError(run.timeoutMs)), run.timeoutMs);
-  const signal = AbortSignal.any([timeout.signal, deps.shutdownSignal]);
+  // One controller per attempt, aborted by the timeout or by any stop signal
+  // (AbortSignal.any costs more per run than this, and runs are many).
+  const attempt = new AbortController();
+  const timer = setTimeout(() => attempt.abort(new AttemptTimeoutError(run.timeoutMs)), run.timeoutMs);
+  const unlink = abortWith(attempt, deps.stopSignals);
+  const signal = attempt.signal;
   const ctx: JobContext = {
     runId: run.id,
     attempt: run.attempts,
@@ -55,6 +58,7 @@ export async function executeRun(
   const invocation = bound.invoke(run.input, ctx);
   if (!invocation.ok) {
     clearTimeout(timer);
+    unlink();
     const error = `input no longer matches the contract: ${describe(invocation.issues)}`;
     return finish(await writer.fail({ id: run.id, error, nextAttemptAt: null }), "failed");
   }
@@ -84,7 +88,23 @@ export async function executeRun(
     return finish(stillRunning, final ? "failed" : "retrying");
   } finally {
     clearTimeout(timer);
+    unlink();
   }
+}
+
+/** Abort `controller` when any of `signals` aborts, with its reason; returns the function that unlinks them. */
+function abortWith(controller: AbortController, signals: readonly AbortSignal[]): () => void {
+  const onAbort = (event: Event) => {
+    const source = event.target;
+    controller.abort(source instanceof AbortSignal ? source.reason : undefined);
+  };
+  for (const signal of signals) {
+    if (signal.aborted) controller.abort(signal.reason);
+    else signal.addEventListener("abort", onAbort, { once: true });
+  }
+  return () => {
+    for (const signal of signals) signal.removeEventListener("abort", onAbort);
+  };
 }
 
 function finish(stillRunning: boolean, outcome: AttemptOutcome): AttemptOutcome {

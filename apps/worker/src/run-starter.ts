@@ -1,9 +1,10 @@
-import { startRuns, type SqlClient, type StartedRun } from "@conveyor/db";
+import { loadRunsToStart, type SqlClient, type StartedRun } from "@conveyor/db";
 
 /**
- * Marks runs running in batches: every run that graphile-worker hands out in
- * the same turn of the event loop (with its local queue that is many) is
- * loaded and marked with one statement.
+ * Loads runs about to start in batches: every run that graphile-worker hands
+ * out in the same turn of the event loop (with its local queue that is many)
+ * is read with one query, which also tells which must not run any more.
+ * Marking them running is the state writer's job (see `RunStateWriter.recordStart`).
  */
 export class RunStarter {
   private waiting = new Map<string, Array<(run: StartedRun | undefined, error?: unknown) => void>>();
@@ -29,7 +30,7 @@ export class RunStarter {
     const batch = this.waiting;
     this.waiting = new Map();
     try {
-      const started = await startRuns(this.sql, [...batch.keys()]);
+      const started = await loadRunsToStart(this.sql, [...batch.keys()]);
       const byId = new Map(started.map((run) => [run.id, run]));
       for (const [runId, callbacks] of batch) for (const callback of callbacks) callback(byId.get(runId));
     } catch (error) {

@@ -1,11 +1,13 @@
 import {
   completeRuns,
   failRuns,
+  recordStarts,
   writeProgress,
   type Completion,
   type Failure,
   type ProgressUpdate,
   type SqlClient,
+  type StartRecord,
 } from "@conveyor/db";
 
 export interface RunStateWriterOptions {
@@ -27,20 +29,27 @@ interface ProgressThrottle {
   timer?: NodeJS.Timeout;
 }
 
+/** A completion as the executor reports it; the writer adds the start when that is still unwritten. */
+export type Result = Omit<Completion, "start" | "finishedAt">;
+
 /**
  * Collects the state changes of every run executing in this process and
- * writes each kind as ONE statement per batch: progress, then completions,
+ * writes each kind as ONE statement per batch: starts, progress, completions,
  * then failures. One batch is in flight at a time; whatever arrives meanwhile
  * forms the next one, so the batch grows with the load instead of the number
- * of round trips. Progress is coalesced per run: at most one write per
- * `progressIntervalMs`, always keeping the latest report, and a run's last
- * report is written before its completion.
+ * of round trips. A run that completes before its start was written has both
+ * written by one row update (under load, that is most short runs). Progress
+ * is coalesced per run: at most one write per `progressIntervalMs`, always
+ * keeping the latest report, and a run's last report is written before its
+ * completion.
  */
 export class RunStateWriter {
   private readonly progressIntervalMs: number;
   private readonly onError: (error: unknown) => void;
   private readonly readyProgress = new Map<string, ProgressUpdate>();
   private readonly throttles = new Map<string, ProgressThrottle>();
+  /** Starts not yet written; `sent` ones are in the batch in flight, or failed to write and travel with the result. */
+  private readonly unwrittenStarts = new Map<string, { record: StartRecord; sent: boolean }>();
   private completions: Pending<Completion>[] = [];
   private failures: Pending<Failure>[] = [];
   private flushScheduled = false;
@@ -52,6 +61,12 @@ export class RunStateWriter {
   ) {
     this.progressIntervalMs = options.progressIntervalMs ?? 100;
     this.onError = options.onError ?? ((error) => console.error("[conveyor] state write failed", error));
+  }
+
+  /** Record that an attempt began. Not awaited: it is written with the next batch, or with the run's result. */
+  recordStart(record: StartRecord): void {
+    this.unwrittenStarts.set(record.id, { record, sent: false });
+    this.scheduleFlush();
   }
 
   /** Remember a run's progress; it is written soon, coalesced with later reports. */
@@ -74,9 +89,9 @@ export class RunStateWriter {
   }
 
   /** Store a result. Resolves once written: true when the run was still running (not cancelled meanwhile). */
-  complete(completion: Completion): Promise<boolean> {
-    this.releaseWaitingProgress(completion.id, { forget: true });
-    return this.enqueue(this.completions, completion);
+  complete(result: Result): Promise<boolean> {
+    this.releaseWaitingProgress(result.id, { forget: true });
+    return this.enqueue(this.completions, { ...result, finishedAt: new Date().toISOString() });
   }
 
   /** Record a failed attempt (see `failRuns`). Resolves once written. */
@@ -116,7 +131,12 @@ export class RunStateWriter {
   }
 
   private hasWork(): boolean {
-    return this.readyProgress.size > 0 || this.completions.length > 0 || this.failures.length > 0;
+    return (
+      this.readyProgress.size > 0 ||
+      this.completions.length > 0 ||
+      this.failures.length > 0 ||
+      [...this.unwrittenStarts.values()].some((start) => !start.sent)
+    );
   }
 
   private scheduleFlush(): void {
@@ -137,7 +157,28 @@ export class RunStateWriter {
     this.completions = [];
     this.failures = [];
 
-    this.flushing = this.writeBatch(progress, completions, failures);
+    // A completion whose start is still unwritten carries it: one row update for both. Unless the
+    // run also has progress in this batch: that needs the run marked running first.
+    const withProgress = new Set(progress.map((update) => update.id));
+    for (const pending of completions) {
+      const start = this.unwrittenStarts.get(pending.item.id);
+      if (!start || withProgress.has(pending.item.id)) continue;
+      pending.item = { ...pending.item, start: start.record };
+      this.unwrittenStarts.delete(pending.item.id);
+    }
+    // Other starts go first in this batch; so does the start of a run finishing in this batch,
+    // even when it was sent before and failed to write.
+    const finishing = new Set([...completions, ...failures].map((pending) => pending.item.id));
+    const starts: StartRecord[] = [];
+    for (const start of this.unwrittenStarts.values()) {
+      if (!start.sent || finishing.has(start.record.id)) {
+        start.sent = true;
+        starts.push(start.record);
+      }
+    }
+    for (const id of finishing) this.unwrittenStarts.delete(id);
+
+    this.flushing = this.writeBatch(starts, progress, completions, failures);
     try {
       await this.flushing;
     } finally {
@@ -147,10 +188,20 @@ export class RunStateWriter {
   }
 
   private async writeBatch(
+    starts: StartRecord[],
     progress: ProgressUpdate[],
     completions: Pending<Completion>[],
     failures: Pending<Failure>[],
   ): Promise<void> {
+    try {
+      await recordStarts(this.sql, starts);
+      // Written: a later result need not carry it. A start that failed to write stays and travels with the result.
+      for (const start of starts) {
+        if (this.unwrittenStarts.get(start.id)?.record === start) this.unwrittenStarts.delete(start.id);
+      }
+    } catch (error) {
+      this.onError(error);
+    }
     try {
       await writeProgress(this.sql, progress);
     } catch (error) {

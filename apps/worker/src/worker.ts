@@ -68,11 +68,8 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
       const runId = readRunId(payload);
       const started = await starter.start(runId);
       if (!started) return; // finished or cancelled before it could start: nothing to do
-      await executeRun(started, job, {
-        writer,
-        logger,
-        shutdownSignal: AbortSignal.any([shutdown.signal, helpers.abortSignal]),
-      });
+      writer.recordStart({ id: started.id, attempt: started.attempts, startedAt: new Date().toISOString() });
+      await executeRun(started, job, { writer, logger, stopSignals: [shutdown.signal, helpers.abortSignal] });
     };
   }
 
@@ -89,6 +86,10 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
     preset: {
       worker: {
         ...(localQueueSize > 1 ? { localQueue: { size: localQueueSize } } : {}),
+        // Jobs finished in the same turn of the event loop are completed (or failed) by one statement.
+        // A crash in that moment re-delivers them, and the run's status guard makes that a no-op.
+        completeJobBatchDelay: 0,
+        failJobBatchDelay: 0,
       },
     },
   });

@@ -7,35 +7,60 @@
  */
 import type { SqlClient } from "../client";
 
-/** What a worker needs to execute a run it has just marked running. */
+/** What a worker needs to execute a run it is about to start. */
 export interface StartedRun {
   id: string;
   type: string;
   input: unknown;
+  /** The number of the attempt being started (1 for the first). */
   attempts: number;
   maxAttempts: number;
   timeoutMs: number;
 }
 
 /**
- * Mark runs running and count the attempt. A run that is no longer waiting
- * (finished or cancelled) is left alone and absent from the result; a run
- * already "running" is taken again, because graphile-worker hands a job out
- * again only when the worker that had it died.
+ * Load the runs graphile-worker has just handed out, in one read. A run that
+ * is no longer waiting (finished or cancelled) is absent from the result; a
+ * run already "running" is taken again, because graphile-worker hands a job
+ * out again only when the worker that had it died, and that lost attempt counts.
+ * Nothing is written here: the start is recorded by `recordStarts`, or
+ * together with the result when the run finishes before that write goes out.
  */
-export async function startRuns(sql: SqlClient, runIds: readonly string[]): Promise<StartedRun[]> {
+export async function loadRunsToStart(sql: SqlClient, runIds: readonly string[]): Promise<StartedRun[]> {
   return sql<StartedRun[]>`
-    with started as (
-      update conveyor.runs
-         set status = 'running', attempts = attempts + 1, started_at = now(), updated_at = now()
-       where id = any(${runIds}::uuid[])
-         and status in ('queued', 'scheduled', 'running')
-      returning id, type, input, attempts, max_attempts, timeout_ms
+    select id, type, input, attempts + 1 as attempts, max_attempts as "maxAttempts", timeout_ms as "timeoutMs"
+      from conveyor.runs
+     where id = any(${runIds}::uuid[])
+       and status in ('queued', 'scheduled', 'running')`;
+}
+
+/** An attempt that has begun, as the worker saw it. */
+export interface StartRecord {
+  id: string;
+  attempt: number;
+  /** ISO time on the worker's clock, so a run's durations use one clock. */
+  startedAt: string;
+}
+
+/** Mark runs running with their attempt number and record `started` events. Returns the ids that were still waiting. */
+export async function recordStarts(sql: SqlClient, starts: readonly StartRecord[]): Promise<Set<string>> {
+  if (starts.length === 0) return new Set();
+  const rows = await sql<{ id: string }[]>`
+    with v as (
+      select * from jsonb_to_recordset(${JSON.stringify(starts)}::jsonb)
+        as x(id uuid, attempt int, "startedAt" timestamptz)
+    ), started as (
+      update conveyor.runs r
+         set status = 'running', attempts = v.attempt, started_at = v."startedAt", updated_at = now()
+        from v
+       where r.id = v.id and r.status in ('queued', 'scheduled', 'running')
+      returning r.id, v.attempt, v."startedAt"
     ), events as (
-      insert into conveyor.run_events (run_id, kind, data)
-      select id, 'started', jsonb_build_object('attempt', attempts) from started
+      insert into conveyor.run_events (run_id, kind, at, data)
+      select id, 'started', "startedAt", jsonb_build_object('attempt', attempt) from started
     )
-    select id, type, input, attempts, max_attempts as "maxAttempts", timeout_ms as "timeoutMs" from started`;
+    select id from started`;
+  return new Set(rows.map((row) => row.id));
 }
 
 export interface ProgressUpdate {
@@ -66,23 +91,45 @@ export async function writeProgress(sql: SqlClient, updates: readonly ProgressUp
 export interface Completion {
   id: string;
   output: unknown;
+  /** ISO time on the worker's clock. */
+  finishedAt: string;
+  /** Present when the start of this attempt has not been written yet: it is written with the result. */
+  start?: StartRecord;
 }
 
-/** Store results and mark the runs completed. Returns the ids that were still running. */
+/**
+ * Store results and mark the runs completed. A completion that carries its
+ * start also records the attempt and its `started` event, so a short run
+ * costs one row update instead of two. Returns the ids that were still running
+ * (or, for those carrying their start, still waiting).
+ */
 export async function completeRuns(sql: SqlClient, completions: readonly Completion[]): Promise<Set<string>> {
   if (completions.length === 0) return new Set();
   const rows = await sql<{ id: string }[]>`
     with v as (
-      select * from jsonb_to_recordset(${JSON.stringify(completions)}::jsonb) as x(id uuid, output jsonb)
+      select x.id, x.output, x."finishedAt", x.start->>'attempt' as attempt, x.start->>'startedAt' as "startedAt"
+        from jsonb_to_recordset(${JSON.stringify(completions)}::jsonb)
+          as x(id uuid, output jsonb, "finishedAt" timestamptz, start jsonb)
     ), updated as (
       update conveyor.runs r
          set status = 'completed', output = v.output, error = null, progress_percent = 100,
-             finished_at = now(), updated_at = now()
+             attempts = coalesce(v.attempt::int, r.attempts),
+             started_at = coalesce(v."startedAt"::timestamptz, r.started_at),
+             finished_at = v."finishedAt", updated_at = now()
         from v
-       where r.id = v.id and r.status = 'running'
-      returning r.id
+       where r.id = v.id
+         and (r.status = 'running' or (v.attempt is not null and r.status in ('queued', 'scheduled')))
+      returning r.id, v.attempt::int as attempt, v."startedAt"::timestamptz as "startedAt", v."finishedAt"
     ), events as (
-      insert into conveyor.run_events (run_id, kind, data) select id, 'completed', null from updated
+      -- Started before completed: identity ids follow the order rows are produced.
+      insert into conveyor.run_events (run_id, kind, at, data)
+      select id, kind::conveyor.run_event_kind, at, data from (
+        select id, 'started' as kind, "startedAt" as at, jsonb_build_object('attempt', attempt) as data, 0 as step
+          from updated where attempt is not null
+        union all
+        select id, 'completed', "finishedAt", null, 1 from updated
+      ) e
+      order by step
     )
     select id from updated`;
   return new Set(rows.map((row) => row.id));
