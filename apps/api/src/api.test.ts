@@ -218,11 +218,11 @@ describe("resuming a stream with lastEventId", () => {
     expect([...before, ...after].map((event) => event.id)).toEqual(stored);
   });
 
-  it("recovers from a dropped connection by itself, losing and repeating nothing", async () => {
+  it.each(["sse", "websocket"] as const)("recovers from a dropped %s connection by itself, losing and repeating nothing", async (subscriptions) => {
     const { port } = new URL(api.url);
     const proxy: TcpProxy = await startTcpProxy({ host: "127.0.0.1", port: Number(port) });
     try {
-      const viaProxy = createClient({ url: `http://127.0.0.1:${proxy.port}/trpc` });
+      const viaProxy = createClient({ url: `http://127.0.0.1:${proxy.port}/trpc`, subscriptions });
       const { id } = await client.jobs.submit.mutate({ type: "document.analyze", input: { text: documentOf(60_000) } });
       let cut = false;
       const events = await collect(viaProxy, { id }, (seen) => {

@@ -1,5 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { createHTTPServer } from "@trpc/server/adapters/standalone";
+import { applyWSSHandler } from "@trpc/server/adapters/ws";
+import { WebSocketServer } from "ws";
 import { closeDatabase, createDatabase } from "@conveyor/db";
 import { appRouter } from "./root";
 import { EventHub } from "./event-hub";
@@ -19,6 +21,8 @@ export interface ApiServerOptions {
 export interface ApiServer {
   /** Base URL of the tRPC endpoint, e.g. http://127.0.0.1:3000/trpc */
   url: string;
+  /** The same procedures over one WebSocket, e.g. ws://127.0.0.1:3000/trpc */
+  wsUrl: string;
   close(): Promise<void>;
 }
 
@@ -54,6 +58,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     },
   });
 
+  // Subscriptions are also served over WebSocket on the same port: each message costs the
+  // server far less than through the SSE stream, which matters with many watchers (see BENCHMARKS.md).
+  const wss = new WebSocketServer({ server, path: "/trpc", maxPayload: options.maxBodyBytes ?? 12 * 1024 * 1024 });
+  const websockets = applyWSSHandler({
+    wss,
+    router: appRouter,
+    createContext: () => context,
+    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
+  });
+
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 3000, options.host ?? "127.0.0.1", () => resolve());
@@ -63,7 +77,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   return {
     url: `http://${host}:${address.port}/trpc`,
+    wsUrl: `ws://${host}:${address.port}/trpc`,
     async close() {
+      // Clients reconnect (elsewhere, or here after a restart) and resume from their last event id.
+      websockets.broadcastReconnectNotification();
+      for (const socket of wss.clients) socket.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
       await events.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

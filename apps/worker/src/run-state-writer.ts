@@ -29,15 +29,20 @@ interface ProgressThrottle {
   timer?: NodeJS.Timeout;
 }
 
+/** Batches sent before the first answers; more only queue up in the connection. */
+const maxBatchesInFlight = 4;
+
 /** A completion as the executor reports it; the writer adds the start when that is still unwritten. */
 export type Result = Omit<Completion, "start" | "finishedAt">;
 
 /**
  * Collects the state changes of every run executing in this process and
  * writes each kind as ONE statement per batch: starts, progress, completions,
- * then failures. One batch is in flight at a time; whatever arrives meanwhile
- * forms the next one, so the batch grows with the load instead of the number
- * of round trips. A run that completes before its start was written has both
+ * then failures. It must be given a client with ONE connection: batches are
+ * pipelined on it (a few in flight, sent without waiting for answers), and
+ * the connection runs them in the order sent, which keeps each run's writes
+ * in order. Whatever arrives while the pipeline is full forms the next batch,
+ * so batches grow with the load instead of the number of round trips. A run that completes before its start was written has both
  * written by one row update (under load, that is most short runs). Progress
  * is coalesced per run: at most one write per `progressIntervalMs`, always
  * keeping the latest report, and a run's last report is written before its
@@ -53,7 +58,8 @@ export class RunStateWriter {
   private completions: Pending<Completion>[] = [];
   private failures: Pending<Failure>[] = [];
   private flushScheduled = false;
-  private flushing: Promise<void> | null = null;
+  /** Batches sent and not yet answered; on one connection they are pipelined and run in order. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly sql: SqlClient,
@@ -103,9 +109,9 @@ export class RunStateWriter {
   /** Write everything still pending (used on shutdown). */
   async drain(): Promise<void> {
     for (const runId of [...this.throttles.keys()]) this.releaseWaitingProgress(runId, { forget: true });
-    while (this.flushing || this.flushScheduled || this.hasWork()) {
-      if (this.flushing) await this.flushing;
-      else await this.flush();
+    while (this.inFlight.size > 0 || this.flushScheduled || this.hasWork()) {
+      if (this.inFlight.size > 0) await Promise.all(this.inFlight);
+      else this.flush();
     }
   }
 
@@ -140,16 +146,16 @@ export class RunStateWriter {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing) return;
+    if (this.flushScheduled || this.inFlight.size >= maxBatchesInFlight) return;
     this.flushScheduled = true;
     // setImmediate: everything reported in this turn of the event loop joins the batch.
-    setImmediate(() => void this.flush());
+    setImmediate(() => this.flush());
   }
 
-  private async flush(): Promise<void> {
+  private flush(): void {
     this.flushScheduled = false;
-    // One batch at a time keeps each run's writes in order; the running batch reschedules what waits.
-    if (this.flushing) return;
+    // A full pipeline: whatever waits joins the batch sent when one returns.
+    if (this.inFlight.size >= maxBatchesInFlight) return;
     const progress = [...this.readyProgress.values()];
     this.readyProgress.clear();
     const completions = this.completions;
@@ -157,8 +163,9 @@ export class RunStateWriter {
     this.completions = [];
     this.failures = [];
 
-    // A completion whose start is still unwritten carries it: one row update for both. Unless the
-    // run also has progress in this batch: that needs the run marked running first.
+    // A completion whose start is not known to be written carries it: one row update for both
+    // (and harmless when the start was in a batch still in flight). Unless the run also has
+    // progress in this batch: that needs the run marked running first.
     const withProgress = new Set(progress.map((update) => update.id));
     for (const pending of completions) {
       const start = this.unwrittenStarts.get(pending.item.id);
@@ -166,8 +173,8 @@ export class RunStateWriter {
       pending.item = { ...pending.item, start: start.record };
       this.unwrittenStarts.delete(pending.item.id);
     }
-    // Other starts go first in this batch; so does the start of a run finishing in this batch,
-    // even when it was sent before and failed to write.
+    // Other starts go first in this batch; so does the start of a run finishing in this batch
+    // (writing a start twice changes nothing).
     const finishing = new Set([...completions, ...failures].map((pending) => pending.item.id));
     const starts: StartRecord[] = [];
     for (const start of this.unwrittenStarts.values()) {
@@ -178,37 +185,34 @@ export class RunStateWriter {
     }
     for (const id of finishing) this.unwrittenStarts.delete(id);
 
-    this.flushing = this.writeBatch(starts, progress, completions, failures);
-    try {
-      await this.flushing;
-    } finally {
-      this.flushing = null;
+    const batch = this.writeBatch(starts, progress, completions, failures).finally(() => {
+      this.inFlight.delete(batch);
       if (this.hasWork()) this.scheduleFlush();
-    }
+    });
+    this.inFlight.add(batch);
   }
 
+  /** Send the batch's statements without waiting between them: the connection runs them in order. */
   private async writeBatch(
     starts: StartRecord[],
     progress: ProgressUpdate[],
     completions: Pending<Completion>[],
     failures: Pending<Failure>[],
   ): Promise<void> {
-    try {
-      await recordStarts(this.sql, starts);
-      // Written: a later result need not carry it. A start that failed to write stays and travels with the result.
-      for (const start of starts) {
-        if (this.unwrittenStarts.get(start.id)?.record === start) this.unwrittenStarts.delete(start.id);
-      }
-    } catch (error) {
-      this.onError(error);
-    }
-    try {
-      await writeProgress(this.sql, progress);
-    } catch (error) {
-      this.onError(error);
-    }
-    await settle(completions, () => completeRuns(this.sql, completions.map((pending) => pending.item)), this.onError);
-    await settle(failures, () => failRuns(this.sql, failures.map((pending) => pending.item)), this.onError);
+    const startsWritten = recordStarts(this.sql, starts).then(
+      () => {
+        // Written: a later result need not carry it.
+        for (const start of starts) {
+          if (this.unwrittenStarts.get(start.id)?.record === start) this.unwrittenStarts.delete(start.id);
+        }
+      },
+      // Not written: the start stays and travels with the run's result.
+      (error: unknown) => this.onError(error),
+    );
+    const progressWritten = writeProgress(this.sql, progress).catch((error: unknown) => this.onError(error));
+    const completed = settle(completions, () => completeRuns(this.sql, completions.map((pending) => pending.item)), this.onError);
+    const failed = settle(failures, () => failRuns(this.sql, failures.map((pending) => pending.item)), this.onError);
+    await Promise.all([startsWritten, progressWritten, completed, failed]);
   }
 }
 

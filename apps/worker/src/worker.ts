@@ -55,7 +55,9 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   pool.on("connect", (client) => client.on("error", onPoolError));
 
   const starter = new RunStarter(db.$client);
-  const writer = new RunStateWriter(db.$client, {
+  // The writer pipelines its batches on ONE connection, which keeps each run's writes in order.
+  const writerDb = createDatabase(options.databaseUrl, { max: 1 });
+  const writer = new RunStateWriter(writerDb.$client, {
     progressIntervalMs: options.progressIntervalMs,
     onError: (error) => logger.line("error", "writing run state failed", { error: String(error) }),
   });
@@ -115,6 +117,7 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
       clearInterval(heartbeats);
       await runner.stop();
       await writer.drain();
+      await closeDatabase(writerDb);
       await deregisterWorker(db, registration.id).catch(() => {});
       await pool.end();
       await closeDatabase(db);

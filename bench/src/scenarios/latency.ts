@@ -55,6 +55,7 @@ export async function submitToStart(serverUrl: string, perSecond: number, count:
 
 export interface FanOutResult extends LatencyResult {
   subscribers: number;
+  transport: "sse" | "websocket";
   /** Subscriptions that received their run's completion. */
   completedStreams: number;
   apiRssMb: number;
@@ -62,11 +63,15 @@ export interface FanOutResult extends LatencyResult {
 }
 
 /**
- * `runs` ticker runs report progress every `intervalMs`; `subscribers` SSE
- * subscriptions (spread evenly over the runs) receive them through the API,
- * running in its own process. Latency: ctx.progress() → event received.
+ * `runs` ticker runs report progress every `intervalMs`; `subscribers`
+ * subscriptions (spread evenly over the runs, each on its own connection, as
+ * as many browsers would be) receive them through the API, running in its own
+ * process. Latency: ctx.progress() → event received.
  */
-export async function progressDelivery(serverUrl: string, options: { runs: number; subscribers: number; ticks: number; intervalMs: number }): Promise<FanOutResult> {
+export async function progressDelivery(
+  serverUrl: string,
+  options: { runs: number; subscribers: number; ticks: number; intervalMs: number; transport: "sse" | "websocket" },
+): Promise<FanOutResult> {
   const database = await freshDatabase(serverUrl, "progress", "conveyor");
   const db = createDatabase(database.url, { max: 4 });
   const port = await freePort();
@@ -74,7 +79,10 @@ export async function progressDelivery(serverUrl: string, options: { runs: numbe
   try {
     const api = await startChild("src/main.ts", { DATABASE_URL: database.url, PORT: String(port) }, "api listening", apiRoot);
     children.push(api);
-    const client = createClient({ url: `http://127.0.0.1:${port}/trpc` });
+    const url = `http://127.0.0.1:${port}/trpc`;
+    // SSE: every subscription is its own HTTP stream. WebSocket: one socket per client, so one client each.
+    const sse = createClient({ url });
+    const clientFor = () => (options.transport === "sse" ? sse : createClient({ url, subscriptions: "websocket" }));
     // Submit first with a start a little later, so every subscription is open before the first tick.
     const startAt = new Date(Date.now() + 3_000 + options.subscribers * 3);
     const ids: string[] = [];
@@ -89,7 +97,7 @@ export async function progressDelivery(serverUrl: string, options: { runs: numbe
     const samples: number[] = [];
     let finished = 0;
     const subscriptions = Array.from({ length: options.subscribers }, (_, i) =>
-      client.jobs.events.subscribe(
+      clientFor().jobs.events.subscribe(
         { id: ids[i % ids.length] ?? "" },
         {
           onData: ({ data }) => {
@@ -122,7 +130,7 @@ export async function progressDelivery(serverUrl: string, options: { runs: numbe
     for (const subscription of subscriptions) subscription.unsubscribe();
     const stored = await readRunEvents(db, ids[0] ?? "", null);
     if (!stored.some((event) => event.kind === "completed")) throw new Error("ticker run did not complete");
-    return { ...summarise(samples), subscribers: options.subscribers, completedStreams: finished, apiRssMb: peakRss, apiCpuPercent: cpuPercent };
+    return { ...summarise(samples), subscribers: options.subscribers, transport: options.transport, completedStreams: finished, apiRssMb: peakRss, apiCpuPercent: cpuPercent };
   } finally {
     for (const child of children.reverse()) await child.stop();
     await closeDatabase(db);

@@ -51,7 +51,8 @@ export async function conveyorProcessing(serverUrl: string, count: number, concu
 /** The same workload on graphile-worker alone: no run rows, no events, no results. */
 export async function graphileProcessing(serverUrl: string, count: number, concurrency: number, localQueue: number): Promise<ProcessingResult> {
   const database = await freshDatabase(serverUrl, "graphile", "graphile");
-  const pool = new pg.Pool({ connectionString: database.url, max: concurrency + 4 });
+  // The same pool size as Conveyor's worker gives itself.
+  const pool = new pg.Pool({ connectionString: database.url, max: Math.min(concurrency + 2, 20) });
   pool.on("error", () => {});
   pool.on("connect", (client) => client.on("error", () => {}));
   let done = 0;
@@ -63,7 +64,10 @@ export async function graphileProcessing(serverUrl: string, count: number, concu
     crontab: "",
     logger: new Logger(() => () => {}),
     taskList: { noop: async () => void done++ },
-    preset: { worker: localQueue > 1 ? { localQueue: { size: localQueue } } : {} },
+    // With a local queue, the same batching as Conveyor's worker: jobs completed in one statement per tick.
+    preset: {
+      worker: localQueue > 1 ? { localQueue: { size: localQueue }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } : {},
+    },
   });
   try {
     await pool.query(

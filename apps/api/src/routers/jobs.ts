@@ -56,7 +56,19 @@ const statusAfter: Record<RunEventKind, z.infer<typeof runStatusSchema>> = {
   cancelled: "cancelled",
 };
 
+/** Each event is turned into a message once, however many subscribers receive it. */
+const messages = new WeakMap<RunEvent, RunEventMessage>();
+
 function toMessage(event: RunEvent): RunEventMessage {
+  let message = messages.get(event);
+  if (!message) {
+    message = buildMessage(event);
+    messages.set(event, message);
+  }
+  return message;
+}
+
+function buildMessage(event: RunEvent): RunEventMessage {
   const data = event.data ?? {};
   return {
     id: String(event.id),

@@ -42,7 +42,11 @@ export interface StartRecord {
   startedAt: string;
 }
 
-/** Mark runs running with their attempt number and record `started` events. Returns the ids that were still waiting. */
+/**
+ * Mark runs running with their attempt number and record `started` events.
+ * Returns the ids that were started by this call (not finished, cancelled
+ * or already started for that attempt).
+ */
 export async function recordStarts(sql: SqlClient, starts: readonly StartRecord[]): Promise<Set<string>> {
   if (starts.length === 0) return new Set();
   const rows = await sql<{ id: string }[]>`
@@ -54,6 +58,7 @@ export async function recordStarts(sql: SqlClient, starts: readonly StartRecord[
          set status = 'running', attempts = v.attempt, started_at = v."startedAt", updated_at = now()
         from v
        where r.id = v.id and r.status in ('queued', 'scheduled', 'running')
+         and r.attempts < v.attempt -- the same start written twice changes nothing
       returning r.id, v.attempt, v."startedAt"
     ), events as (
       insert into conveyor.run_events (run_id, kind, at, data)
@@ -93,7 +98,7 @@ export interface Completion {
   output: unknown;
   /** ISO time on the worker's clock. */
   finishedAt: string;
-  /** Present when the start of this attempt has not been written yet: it is written with the result. */
+  /** Present when the start of this attempt may not be written yet: it is written with the result unless it was. */
   start?: StartRecord;
 }
 
@@ -110,22 +115,28 @@ export async function completeRuns(sql: SqlClient, completions: readonly Complet
       select x.id, x.output, x."finishedAt", x.start->>'attempt' as attempt, x.start->>'startedAt' as "startedAt"
         from jsonb_to_recordset(${JSON.stringify(completions)}::jsonb)
           as x(id uuid, output jsonb, "finishedAt" timestamptz, start jsonb)
+    ), before as (
+      -- The rows as they were: they tell whether this attempt's start is already written.
+      -- (= any(array) keeps this an index lookup; a plain join to v is planned as a full scan.)
+      select id, attempts from conveyor.runs where id = any(array(select id from v))
     ), updated as (
       update conveyor.runs r
          set status = 'completed', output = v.output, error = null, progress_percent = 100,
-             attempts = coalesce(v.attempt::int, r.attempts),
-             started_at = coalesce(v."startedAt"::timestamptz, r.started_at),
+             attempts = greatest(r.attempts, coalesce(v.attempt::int, r.attempts)),
+             started_at = case when v.attempt::int > r.attempts then v."startedAt"::timestamptz else r.started_at end,
              finished_at = v."finishedAt", updated_at = now()
         from v
+        join before on before.id = v.id
        where r.id = v.id
          and (r.status = 'running' or (v.attempt is not null and r.status in ('queued', 'scheduled')))
-      returning r.id, v.attempt::int as attempt, v."startedAt"::timestamptz as "startedAt", v."finishedAt"
+      returning r.id, v.attempt::int > before.attempts as "startUnwritten", v.attempt::int as attempt,
+                v."startedAt"::timestamptz as "startedAt", v."finishedAt"
     ), events as (
       -- Started before completed: identity ids follow the order rows are produced.
       insert into conveyor.run_events (run_id, kind, at, data)
       select id, kind::conveyor.run_event_kind, at, data from (
         select id, 'started' as kind, "startedAt" as at, jsonb_build_object('attempt', attempt) as data, 0 as step
-          from updated where attempt is not null
+          from updated where "startUnwritten"
         union all
         select id, 'completed', "finishedAt", null, 1 from updated
       ) e
