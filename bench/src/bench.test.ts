@@ -10,7 +10,7 @@ describe("pnpm bench --smoke", () => {
       smoke: true,
     });
     const scenarios = report.rows.map((row) => row.scenario);
-    for (const prefix of ["enqueue:", "processing: raw graphile-worker", "processing: Conveyor", "memory:", "latency:", "progress:", "fan-out:"]) {
+    for (const prefix of ["enqueue:", "processing: raw graphile-worker", "processing: Conveyor", "memory:", "latency:", "progress:", "fan-out websocket:", "fan-out sse:"]) {
       expect(scenarios.some((scenario) => scenario.startsWith(prefix)), prefix).toBe(true);
     }
     for (const row of report.rows) {

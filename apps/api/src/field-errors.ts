@@ -1,5 +1,12 @@
 import { TRPCError } from "@trpc/server";
-import { ConveyorError, InvalidRequestError, RunNotFoundError, UnknownJobTypeError, type FieldIssue } from "@conveyor/db";
+import {
+  ConveyorError,
+  InvalidRequestError,
+  RunNotFoundError,
+  RunStateConflictError,
+  UnknownJobTypeError,
+  type FieldIssue,
+} from "@conveyor/db";
 import type { StandardIssue } from "./standard-schema";
 
 /** Issues as users read them: "input.text: the document is empty". */
@@ -31,6 +38,7 @@ function isStandardIssue(value: unknown): value is StandardIssue {
 /** The tRPC error a data-layer error stands for. */
 export function toTRPCError(error: ConveyorError): TRPCError {
   if (error instanceof RunNotFoundError) return new TRPCError({ code: "NOT_FOUND", message: error.message, cause: error });
+  if (error instanceof RunStateConflictError) return new TRPCError({ code: "CONFLICT", message: error.message, cause: error });
   if (error instanceof InvalidRequestError || error instanceof UnknownJobTypeError) {
     return new TRPCError({ code: "BAD_REQUEST", message: formatIssues(issuesOf(error) ?? []), cause: error });
   }

@@ -1,11 +1,13 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { healthProcedure } from "./routers/health";
 import { jobsRouter } from "./routers/jobs";
+import { queuesRouter } from "./routers/queues";
 import { router } from "./trpc";
 
 export const appRouter = router({
   health: healthProcedure,
   jobs: jobsRouter,
+  queues: queuesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,9 +1,10 @@
 import type { FieldIssue, StartedRun } from "@conveyor/db";
 import { toFieldIssues } from "@conveyor/db";
-import { PermanentJobError, type JobContext } from "@conveyor/jobs";
+import { backoffDelayMs, PermanentJobError, type JobContext } from "@conveyor/jobs";
 import type { BoundJob } from "./bind-handler";
 import type { RunStateWriter } from "./run-state-writer";
 import type { RunLogger } from "./run-logger";
+import { RunCancelledError, type RunningAttempts } from "./running-attempts";
 
 /** Why an attempt's signal aborted; the message becomes the run's error. */
 export class AttemptTimeoutError extends Error {
@@ -18,13 +19,14 @@ export type AttemptOutcome = "completed" | "retrying" | "failed" | "discarded";
 /**
  * Run one attempt of a started run: validate the stored input against the
  * current contract, call the handler with its context, validate the result,
- * and hand the outcome to the state writer. Returns what happened; throws
- * only when graphile-worker should retry the job (attempts left).
+ * and hand the outcome to the state writer. A failed attempt with attempts
+ * left is scheduled again after the contract's backoff (by the same write).
+ * Returns what happened; throws only when the outcome could not be written.
  */
 export async function executeRun(
   run: StartedRun,
   bound: BoundJob,
-  deps: { writer: RunStateWriter; logger: RunLogger; stopSignals: readonly AbortSignal[] },
+  deps: { writer: RunStateWriter; logger: RunLogger; stopSignals: readonly AbortSignal[]; running: RunningAttempts },
 ): Promise<AttemptOutcome> {
   const { writer, logger } = deps;
   const { job } = bound;
@@ -35,6 +37,7 @@ export async function executeRun(
   const attempt = new AbortController();
   const timer = setTimeout(() => attempt.abort(new AttemptTimeoutError(run.timeoutMs)), run.timeoutMs);
   const unlink = abortWith(attempt, deps.stopSignals);
+  const untrack = deps.running.add(run.id, attempt);
   const signal = attempt.signal;
   const ctx: JobContext = {
     runId: run.id,
@@ -59,8 +62,9 @@ export async function executeRun(
   if (!invocation.ok) {
     clearTimeout(timer);
     unlink();
+    untrack();
     const error = `input no longer matches the contract: ${describe(invocation.issues)}`;
-    return finish(await writer.fail({ id: run.id, error, nextAttemptAt: null }), "failed");
+    return finish(await writer.fail({ id: run.id, attempt: run.attempts, error, nextAttemptAt: null }), "failed");
   }
 
   log.info("attempt started");
@@ -70,53 +74,36 @@ export async function executeRun(
     if (!checked.success) {
       const issues = describe(toFieldIssues(checked.error, "output"));
       // The handler returned something its contract forbids: a bug that retrying will not fix.
-      return finish(await writer.fail({ id: run.id, error: `invalid result: ${issues}`, nextAttemptAt: null }), "failed");
+      return finish(
+        await writer.fail({ id: run.id, attempt: run.attempts, error: `invalid result: ${issues}`, nextAttemptAt: null }),
+        "failed",
+      );
     }
-    const stillRunning = await writer.complete({ id: run.id, output: checked.data });
+    const stillRunning = await writer.complete({ id: run.id, attempt: run.attempts, output: checked.data });
     log.info(stillRunning ? "completed" : "result discarded: the run was no longer running");
     return stillRunning ? "completed" : "discarded";
   } catch (caught) {
+    if (caught instanceof RunCancelledError) {
+      // The cancel is already recorded; nothing of this attempt is kept.
+      log.info("cancelled while running");
+      writer.forget(run.id);
+      return "discarded";
+    }
     const message = errorMessage(caught);
     const final = caught instanceof PermanentJobError || run.attempts >= run.maxAttempts;
-    const nextAttemptAt = final ? null : new Date(Date.now() + graphileRetryDelayMs(run.attempts)).toISOString();
-    log.warn(final ? "failed" : "attempt failed, will retry", { error: message });
-    const stillRunning = await writer.fail({ id: run.id, error: message, nextAttemptAt });
-    if (!final && stillRunning) {
-      // Let graphile-worker schedule the next attempt.
-      throw new Error(message, { cause: caught });
-    }
+    const nextAttemptAt = final ? null : new Date(Date.now() + backoffDelayMs(job.defaults.backoff, run.attempts)).toISOString();
+    log.warn(final ? "failed" : "attempt failed, will retry", { error: message, nextAttemptAt });
+    const stillRunning = await writer.fail({ id: run.id, attempt: run.attempts, error: message, nextAttemptAt });
     return finish(stillRunning, final ? "failed" : "retrying");
   } finally {
     clearTimeout(timer);
     unlink();
+    untrack();
   }
-}
-
-/** Abort `controller` when any of `signals` aborts, with its reason; returns the function that unlinks them. */
-function abortWith(controller: AbortController, signals: readonly AbortSignal[]): () => void {
-  const onAbort = (event: Event) => {
-    const source = event.target;
-    controller.abort(source instanceof AbortSignal ? source.reason : undefined);
-  };
-  for (const signal of signals) {
-    if (signal.aborted) controller.abort(signal.reason);
-    else signal.addEventListener("abort", onAbort, { once: true });
-  }
-  return () => {
-    for (const signal of signals) signal.removeEventListener("abort", onAbort);
-  };
 }
 
 function finish(stillRunning: boolean, outcome: AttemptOutcome): AttemptOutcome {
   return stillRunning ? outcome : "discarded";
-}
-
-/**
- * graphile-worker retries a failed job after exp(min(attempts, 10)) seconds;
- * the run shows the same time in its `retrying` event.
- */
-function graphileRetryDelayMs(attempts: number): number {
-  return Math.exp(Math.min(attempts, 10)) * 1000;
 }
 
 /** Settle as soon as the signal aborts, even when the handler ignores it (its late result is dropped). */
@@ -145,4 +132,19 @@ function describe(issues: readonly FieldIssue[]): string {
 function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return String(error);
+}
+
+/** Abort `controller` when any of `signals` aborts, with its reason; returns the function that unlinks them. */
+function abortWith(controller: AbortController, signals: readonly AbortSignal[]): () => void {
+  const onAbort = (event: Event) => {
+    const source = event.target;
+    controller.abort(source instanceof AbortSignal ? source.reason : undefined);
+  };
+  for (const signal of signals) {
+    if (signal.aborted) controller.abort(signal.reason);
+    else signal.addEventListener("abort", onAbort, { once: true });
+  }
+  return () => {
+    for (const signal of signals) signal.removeEventListener("abort", onAbort);
+  };
 }

@@ -1,4 +1,4 @@
-import { loadRunsToStart, type SqlClient, type StartedRun } from "@conveyor/db";
+import { loadRunsToStart, type AttemptJob, type SqlClient, type StartedRun } from "@conveyor/db";
 
 /**
  * Loads runs about to start in batches: every run that graphile-worker hands
@@ -7,17 +7,17 @@ import { loadRunsToStart, type SqlClient, type StartedRun } from "@conveyor/db";
  * Marking them running is the state writer's job (see `RunStateWriter.recordStart`).
  */
 export class RunStarter {
-  private waiting = new Map<string, Array<(run: StartedRun | undefined, error?: unknown) => void>>();
+  private waiting = new Map<string, { job: AttemptJob; callbacks: Array<(run: StartedRun | undefined, error?: unknown) => void> }>();
   private scheduled = false;
 
   constructor(private readonly sql: SqlClient) {}
 
   /** Resolves with the run, or undefined when it must not run (finished, cancelled or deleted). */
-  start(runId: string): Promise<StartedRun | undefined> {
+  start(job: AttemptJob): Promise<StartedRun | undefined> {
     return new Promise((resolve, reject) => {
-      const callbacks = this.waiting.get(runId) ?? [];
-      callbacks.push((run, error) => (error === undefined ? resolve(run) : reject(error)));
-      this.waiting.set(runId, callbacks);
+      const entry = this.waiting.get(job.runId) ?? { job, callbacks: [] };
+      entry.callbacks.push((run, error) => (error === undefined ? resolve(run) : reject(error)));
+      this.waiting.set(job.runId, entry);
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => void this.flush());
@@ -30,11 +30,11 @@ export class RunStarter {
     const batch = this.waiting;
     this.waiting = new Map();
     try {
-      const started = await loadRunsToStart(this.sql, [...batch.keys()]);
+      const started = await loadRunsToStart(this.sql, [...batch.values()].map((entry) => entry.job));
       const byId = new Map(started.map((run) => [run.id, run]));
-      for (const [runId, callbacks] of batch) for (const callback of callbacks) callback(byId.get(runId));
+      for (const [runId, { callbacks }] of batch) for (const callback of callbacks) callback(byId.get(runId));
     } catch (error) {
-      for (const callbacks of batch.values()) for (const callback of callbacks) callback(undefined, error);
+      for (const { callbacks } of batch.values()) for (const callback of callbacks) callback(undefined, error);
     }
   }
 }

@@ -106,6 +106,11 @@ export class RunStateWriter {
     return this.enqueue(this.failures, failure);
   }
 
+  /** Drop what is kept for a run whose attempt ended without an outcome to write (it was cancelled). */
+  forget(runId: string): void {
+    this.releaseWaitingProgress(runId, { forget: true });
+  }
+
   /** Write everything still pending (used on shutdown). */
   async drain(): Promise<void> {
     for (const runId of [...this.throttles.keys()]) this.releaseWaitingProgress(runId, { forget: true });

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { countLiveWorkers, getRun, readRunEvents, submit, type RunEvent } from "@conveyor/db";
+import {
+  cancelRun,
+  countLiveWorkers,
+  getRun,
+  readRunEvents,
+  retryFailedRuns,
+  retryRun,
+  submit,
+  type RunEvent,
+} from "@conveyor/db";
 import { createTestDatabase, waitFor } from "@conveyor/db/testing";
 import { defineCatalog, defineHandlers, defineJob, PermanentJobError } from "@conveyor/jobs";
 import { startWorker, type ConveyorWorker } from "./worker";
@@ -18,14 +27,26 @@ const steps = defineJob({
   }),
   output: z.object({ sum: z.number().int() }),
   progress: z.object({ step: z.number().int() }),
-  defaults: { maxAttempts: 1 },
+  defaults: { maxAttempts: 1, backoff: { type: "fixed", delayMs: 200 } },
 });
-const catalog = defineCatalog([steps]);
+/** Fails until the given attempt, waiting longer each time: 150 ms, 450 ms. */
+const flaky = defineJob({
+  name: "test.flaky",
+  description: "Fails until an attempt, with exponential backoff",
+  input: z.object({ failUntilAttempt: z.number().int() }),
+  output: z.object({ attempt: z.number().int() }),
+  progress: z.object({}),
+  defaults: { maxAttempts: 3, backoff: { type: "exponential", delayMs: 150, factor: 3 } },
+});
+const catalog = defineCatalog([steps, flaky]);
 
 /** Runs that wait until the test opens their gate (to stop the worker mid-run). */
 const gates = new Map<string, () => void>();
+/** Why each run's signal aborted, as its handler saw it. */
+const abortReasons = new Map<string, unknown>();
 const handlers = defineHandlers(catalog, {
   "test.steps": async (input, ctx) => {
+    ctx.signal.addEventListener("abort", () => abortReasons.set(ctx.runId, ctx.signal.reason), { once: true });
     if (input.gate) await new Promise<void>((resolve) => gates.set(input.gate ?? "", resolve));
     if (input.waitForAbort) {
       await new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)));
@@ -40,6 +61,10 @@ const handlers = defineHandlers(catalog, {
     }
     if (input.badOutput) return { sum: -0.5 };
     return { sum };
+  },
+  "test.flaky": async (input, ctx) => {
+    if (ctx.attempt <= input.failUntilAttempt) throw new Error(`flaky on attempt ${ctx.attempt}`);
+    return { attempt: ctx.attempt };
   },
 });
 
@@ -132,6 +157,83 @@ describe("worker", () => {
       options: { timeoutMs: 300 },
     });
     expect(await finished(id)).toMatchObject({ status: "failed", error: "timed out after 300 ms" });
+  });
+});
+
+describe("retries", () => {
+  it("waits the contract's backoff before each attempt, keeping every attempt's error", async () => {
+    const { id } = await submit(db, catalog, { type: "test.flaky", input: { failUntilAttempt: 2 } });
+    const run = await finished(id);
+    expect(run).toMatchObject({ status: "completed", attempts: 3, output: { attempt: 3 }, error: null });
+    const events = await readRunEvents(db, id, null);
+    expect(kinds(events)).toEqual(["queued", "started", "retrying", "started", "retrying", "started", "completed"]);
+    const retrying = events.filter((event) => event.kind === "retrying");
+    expect(retrying.map((event) => event.data?.error)).toEqual(["flaky on attempt 1", "flaky on attempt 2"]);
+    const waits = retrying.map((event) => Date.parse(event.data?.nextAttemptAt ?? "") - event.at.getTime());
+    // 150 ms then 450 ms (measured from the moment the failure was written, so a little less).
+    expect(waits[0]).toBeGreaterThan(100);
+    expect(waits[0]).toBeLessThanOrEqual(150);
+    expect(waits[1]).toBeGreaterThan(400);
+    expect(waits[1]).toBeLessThanOrEqual(450);
+    // No attempt starts before its time.
+    const starts = events.filter((event) => event.kind === "started");
+    for (const [index, event] of retrying.entries()) {
+      expect(starts[index + 1]!.at.getTime()).toBeGreaterThanOrEqual(Date.parse(event.data?.nextAttemptAt ?? ""));
+    }
+  });
+
+  it("runs a failed run again on request, with a fresh budget and its history kept", async () => {
+    const { id } = await submit(db, catalog, { type: "test.steps", input: { steps: 1, failUntilAttempt: 1 } });
+    expect(await finished(id)).toMatchObject({ status: "failed", attempts: 1 });
+    expect(await retryRun(db.$client, id)).toEqual({ id, status: "queued" });
+    expect(await finished(id)).toMatchObject({ status: "completed", attempts: 2, maxAttempts: 2, error: null });
+    const lifecycle = kinds(await readRunEvents(db, id, null)).filter((kind) => kind !== "progress");
+    expect(lifecycle).toEqual(["queued", "started", "failed", "queued", "started", "completed"]);
+    // Only failed or cancelled runs can be retried.
+    await expect(retryRun(db.$client, id)).rejects.toThrow(`run ${id} is completed: only failed, cancelled runs can be retried`);
+  });
+
+  it("runs again every failed run matching a filter (the dead-letter list)", async () => {
+    const since = new Date();
+    const failed = await Promise.all(
+      [1, 2].map(async () => (await submit(db, catalog, { type: "test.steps", input: { steps: 1, failUntilAttempt: 1 } })).id),
+    );
+    for (const id of failed) expect((await finished(id)).status).toBe("failed");
+    const { retried, ids } = await retryFailedRuns(db.$client, { type: "test.steps", since });
+    expect(retried).toBe(2);
+    expect(ids.sort()).toEqual([...failed].sort());
+    for (const id of failed) expect((await finished(id)).status).toBe("completed");
+  });
+});
+
+describe("cancel", () => {
+  it("keeps a waiting run from ever starting", async () => {
+    const { id } = await submit(db, catalog, {
+      type: "test.steps",
+      input: { steps: 1 },
+      options: { runAt: new Date(Date.now() + 600) },
+    });
+    expect(await cancelRun(db.$client, id)).toEqual({ id, status: "cancelled" });
+    // Another run due after it completes: by then the cancelled one would have started.
+    const { id: later } = await submit(db, catalog, { type: "test.steps", input: { steps: 1 }, options: { runAt: new Date(Date.now() + 900) } });
+    await finished(later);
+    expect(kinds(await readRunEvents(db, id, null))).toEqual(["queued", "cancelled"]);
+    expect((await getRun(db, id)).status).toBe("cancelled");
+    await expect(cancelRun(db.$client, id)).rejects.toThrow(/is cancelled: only queued, scheduled, running runs can be cancelled/);
+  });
+
+  it("aborts a running run's signal and discards its late result", async () => {
+    const { id } = await submit(db, catalog, { type: "test.steps", input: { steps: 1, gate: "cancel-me" } });
+    await waitFor("the gated run to start", async () => (gates.has("cancel-me") ? true : undefined));
+    await cancelRun(db.$client, id);
+    const reason = await waitFor("the handler's signal to abort", async () => abortReasons.get(id), { timeoutMs: 1_000 });
+    expect(reason).toMatchObject({ name: "RunCancelledError", message: "cancelled" });
+    // The handler ignored its signal and returns now: that result must not land.
+    gates.get("cancel-me")?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    const run = await getRun(db, id);
+    expect(run).toMatchObject({ status: "cancelled", output: null });
+    expect(kinds(await readRunEvents(db, id, null)).at(-1)).toBe("cancelled");
   });
 });
 

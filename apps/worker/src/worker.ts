@@ -1,13 +1,25 @@
+import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import pg from "pg";
-import { Logger, run, type Runner, type TaskList } from "graphile-worker";
-import { closeDatabase, createDatabase, deregisterWorker, heartbeatWorker, type WorkerRegistration } from "@conveyor/db";
+import { Logger, run, type Runner, type TaskList, type WorkerEvents } from "graphile-worker";
+import {
+  cancelChannel,
+  closeDatabase,
+  createDatabase,
+  deregisterWorker,
+  heartbeatWorker,
+  reapLostWorkers,
+  type AttemptJob,
+  type SqlClient,
+  type WorkerRegistration,
+} from "@conveyor/db";
 import type { Catalog, JobHandlers } from "@conveyor/jobs";
 import { bindCatalog } from "./bind-handler";
 import { executeRun } from "./execute-run";
 import { RunLogger } from "./run-logger";
 import { RunStarter } from "./run-starter";
 import { RunStateWriter } from "./run-state-writer";
+import { RunningAttempts } from "./running-attempts";
 
 /** How often a worker records that it is alive (see `workerLivenessMs`). */
 const heartbeatIntervalMs = 5_000;
@@ -63,17 +75,42 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   });
   const shutdown = new AbortController();
   const bound = bindCatalog(options.catalog, options.handlers);
+  const running = new RunningAttempts();
+  const registration: WorkerRegistration = {
+    id: `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
+    hostname: hostname(),
+    pid: process.pid,
+    concurrency,
+    jobTypes: [...bound.keys()],
+    graphileWorkerIds: [],
+  };
+
+  // A cancel from any API process arrives here within milliseconds and aborts the attempt's signal.
+  const cancels = await db.$client.listen(
+    cancelChannel,
+    (runId) => running.cancel(runId),
+    () => void abortCancelledWhileAway(db.$client, running),
+  );
 
   const taskList: TaskList = {};
   for (const [name, job] of bound) {
     taskList[name] = async (payload, helpers) => {
-      const runId = readRunId(payload);
-      const started = await starter.start(runId);
-      if (!started) return; // finished or cancelled before it could start: nothing to do
-      writer.recordStart({ id: started.id, attempt: started.attempts, startedAt: new Date().toISOString() });
-      await executeRun(started, job, { writer, logger, stopSignals: [shutdown.signal, helpers.abortSignal] });
+      const started = await starter.start(readAttemptJob(payload));
+      if (!started) return; // finished, cancelled, or a job that outlived its attempt: nothing to do
+      writer.recordStart({
+        id: started.id,
+        attempt: started.attempts,
+        workerId: registration.id,
+        startedAt: new Date().toISOString(),
+      });
+      await executeRun(started, job, { writer, logger, running, stopSignals: [shutdown.signal, helpers.abortSignal] });
     };
   }
+
+  // graphile-worker locks jobs in the name of its pool; remember that id so that, if this process
+  // dies, another worker can release them (see reapLostWorkers).
+  const events: WorkerEvents = new EventEmitter();
+  events.on("pool:create", ({ workerPool }) => registration.graphileWorkerIds.push(workerPool.id));
 
   const localQueueSize = options.localQueueSize ?? 0;
   const runner: Runner = await run({
@@ -85,6 +122,7 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
     noHandleSignals: true,
     pollInterval: options.pollIntervalMs ?? 1000,
     logger: graphileLogger(logger),
+    events,
     preset: {
       worker: {
         ...(localQueueSize > 1 ? { localQueue: { size: localQueueSize } } : {}),
@@ -95,17 +133,15 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
       },
     },
   });
-  const registration: WorkerRegistration = {
-    id: `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
-    hostname: hostname(),
-    pid: process.pid,
-    concurrency,
-    jobTypes: [...bound.keys()],
+  const heartbeat = async () => {
+    try {
+      await heartbeatWorker(db, registration);
+      const reaped = await reapLostWorkers(db);
+      if (reaped.workers.length > 0) logger.line("warn", "took over from lost workers", { ...reaped });
+    } catch (error) {
+      logger.line("warn", "heartbeat failed", { error: String(error) });
+    }
   };
-  const heartbeat = () =>
-    heartbeatWorker(db, registration).catch((error: unknown) =>
-      logger.line("warn", "heartbeat failed", { error: String(error) }),
-    );
   await heartbeat();
   const heartbeats = setInterval(heartbeat, heartbeatIntervalMs);
   heartbeats.unref();
@@ -116,6 +152,7 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
     (stopping ??= (async () => {
       clearInterval(heartbeats);
       await runner.stop();
+      await cancels.unlisten();
       await writer.drain();
       await closeDatabase(writerDb);
       await deregisterWorker(db, registration.id).catch(() => {});
@@ -127,11 +164,22 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   return { stop, done: runner.promise };
 }
 
-function readRunId(payload: unknown): string {
+/** The job's payload: the run and the attempt it was created for (jobs from before attempts were numbered: 1). */
+function readAttemptJob(payload: unknown): AttemptJob {
   if (typeof payload === "object" && payload !== null && "runId" in payload && typeof payload.runId === "string") {
-    return payload.runId;
+    const attempt = "attempt" in payload && typeof payload.attempt === "number" ? payload.attempt : 1;
+    return { runId: payload.runId, attempt };
   }
   throw new Error(`job payload has no runId: ${JSON.stringify(payload)}`);
+}
+
+/** After the cancel listener reconnects: abort the attempts whose runs were cancelled meanwhile. */
+async function abortCancelledWhileAway(sql: SqlClient, running: RunningAttempts): Promise<void> {
+  const ids = running.runIds;
+  if (ids.length === 0) return;
+  const cancelled = await sql<{ id: string }[]>`
+    select id from conveyor.runs where id = any(${ids}::uuid[]) and status = 'cancelled'`;
+  for (const { id } of cancelled) running.cancel(id);
 }
 
 /** graphile-worker's own logs, as our JSON lines, without its per-job chatter. */

@@ -34,3 +34,16 @@ export class RunNotFoundError extends ConveyorError {
     super(`run ${runId} was not found`);
   }
 }
+
+/** The run exists but is not in a state the action applies to (e.g. cancelling a completed run). */
+export class RunStateConflictError extends ConveyorError {
+  override readonly name = "RunStateConflictError";
+  constructor(
+    readonly runId: string,
+    readonly status: string,
+    action: string,
+    allowed: readonly string[],
+  ) {
+    super(`run ${runId} is ${status}: only ${allowed.join(", ")} runs can be ${action}`);
+  }
+}

@@ -11,3 +11,6 @@ export * from "./queries/read-events";
 export * from "./queries/run-transitions";
 export * from "./queries/worker-heartbeats";
 export * from "./queries/submit-many";
+export * from "./queries/run-actions";
+export * from "./queries/reap-lost-workers";
+export * from "./queries/queue-stats";

@@ -10,7 +10,8 @@ const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url)
 const migrationLockKey = 7_305_118_422;
 
 /**
- * Bring a database up to date: Conveyor's tables, then graphile-worker's.
+ * Bring a database up to date: graphile-worker's schema, then Conveyor's
+ * tables (whose functions call graphile-worker's).
  * Safe to call from several processes at once (the API and the worker both
  * migrate on start): an advisory lock lets one migrate while the others wait.
  */
@@ -19,12 +20,12 @@ export async function migrate(databaseUrl: string): Promise<void> {
   try {
     await client`select pg_advisory_lock(${migrationLockKey})`;
     try {
+      await applyGraphileMigrations({ connectionString: databaseUrl, logger: quietLogger });
       await applyDrizzleMigrations(drizzle(client), {
         migrationsFolder,
         // Our own bookkeeping table, so an application's Drizzle migrations in the same database never collide.
         migrationsTable: "__conveyor_migrations",
       });
-      await applyGraphileMigrations({ connectionString: databaseUrl, logger: quietLogger });
     } finally {
       await client`select pg_advisory_unlock(${migrationLockKey})`;
     }

@@ -35,6 +35,8 @@ export type RunEventData = {
   error?: string;
   /** retrying: when the next attempt may start (ISO 8601). */
   nextAttemptAt?: string;
+  /** queued again by jobs.retry; cancelled by jobs.cancel. */
+  reason?: string;
 } | null;
 
 /** One submission of a job type: what users see and what the worker executes. */
@@ -55,7 +57,11 @@ export const runs = conveyor.table(
     progressMessage: text("progress_message"),
     progressData: jsonb("progress_data"),
     attempts: integer("attempts").notNull().default(0),
+    /** The worker executing the current attempt (see `workers`): how a lost attempt is found. */
+    workerId: text("worker_id"),
     maxAttempts: integer("max_attempts").notNull(),
+    /** Attempts one submission (or one jobs.retry) grants; max_attempts grows by it on each retry. */
+    attemptBudget: integer("attempt_budget").notNull().default(3),
     timeoutMs: integer("timeout_ms").notNull(),
     // Until accounts exist (issue 5) every run belongs to "anonymous".
     ownerId: text("owner_id").notNull().default("anonymous"),
@@ -112,6 +118,8 @@ export const workers = conveyor.table("workers", {
   pid: integer("pid").notNull(),
   concurrency: integer("concurrency").notNull(),
   jobTypes: text("job_types").array().notNull(),
+  /** The ids graphile-worker locks this process's jobs with, to release them if the process dies. */
+  graphileWorkerIds: text("graphile_worker_ids").array().notNull().default(sql`'{}'::text[]`),
   startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   heartbeatAt: timestamp("heartbeat_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
 });

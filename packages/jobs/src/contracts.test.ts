@@ -1,6 +1,7 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import {
+  backoffDelayMs,
   catalog,
   defineCatalog,
   defineHandlers,
@@ -25,7 +26,32 @@ describe("defineJob", () => {
       progress: z.object({}),
       defaults: { timeoutMs: 60_000 },
     });
-    expect(job.defaults).toEqual({ maxAttempts: 3, timeoutMs: 60_000, priority: "normal", queue: "default" });
+    expect(job.defaults).toEqual({
+      maxAttempts: 3,
+      timeoutMs: 60_000,
+      priority: "normal",
+      queue: "default",
+      backoff: { type: "exponential", delayMs: 5_000, factor: 5, maxDelayMs: 3_600_000, jitter: 0 },
+    });
+  });
+
+  it("completes a partial backoff and computes the waits it declares", () => {
+    const job = defineJob({
+      name: "sync.catalogue",
+      description: "Sync a catalogue",
+      input: z.object({}),
+      output: z.object({}),
+      progress: z.object({}),
+      defaults: { backoff: { type: "exponential", delayMs: 5_000, factor: 5 } },
+    });
+    expect([1, 2, 3].map((attempt) => backoffDelayMs(job.defaults.backoff, attempt))).toEqual([5_000, 25_000, 125_000]);
+    expect(backoffDelayMs({ type: "fixed", delayMs: 2_000, jitter: 0 }, 7)).toBe(2_000);
+    expect(backoffDelayMs({ type: "exponential", delayMs: 1_000, factor: 10, maxDelayMs: 60_000, jitter: 0 }, 5)).toBe(60_000);
+    // Jitter takes up to its fraction off the wait.
+    expect(backoffDelayMs({ type: "fixed", delayMs: 1_000, jitter: 0.5 }, 1, () => 1)).toBe(500);
+    expect(() =>
+      defineJob({ ...job, name: "bad.backoff", defaults: { backoff: { type: "fixed", delayMs: -1 } } }),
+    ).toThrow(/backoff\.delayMs/);
   });
 
   it("refuses invalid defaults, naming the field", () => {

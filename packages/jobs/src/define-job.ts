@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { backoffSchema, defaultBackoff, type Backoff, type BackoffConfig } from "./backoff";
 
 /** How urgently a run should start, relative to the other waiting runs of its queue. */
 export const priorities = ["low", "normal", "high", "critical"] as const;
@@ -26,6 +27,8 @@ export interface JobDefaults {
   priority: Priority;
   /** The lane the run waits in (default: "default"). */
   queue: string;
+  /** The wait before each next attempt (default: exponential 5 s, 25 s, 125 s…, capped at 1 hour). */
+  backoff: Backoff;
 }
 
 export const defaultJobDefaults: JobDefaults = {
@@ -33,6 +36,7 @@ export const defaultJobDefaults: JobDefaults = {
   timeoutMs: 10 * 60 * 1000,
   priority: "normal",
   queue: "default",
+  backoff: defaultBackoff,
 };
 
 /** What a job type's author writes: the name, the three schemas and any defaults that differ. */
@@ -50,7 +54,7 @@ export interface JobDefinitionConfig<
   output: Output;
   /** Shape of the `data` a handler may attach to a progress report. */
   progress: Progress;
-  defaults?: Partial<JobDefaults>;
+  defaults?: Partial<Omit<JobDefaults, "backoff">> & { backoff?: BackoffConfig };
   /**
    * A short human label for a run, shown in lists (default: the job type's
    * name). Lists never carry inputs, which may be megabytes.
@@ -134,4 +138,5 @@ const jobDefaultsSchema = z.object({
   timeoutMs: z.number().int().min(100).max(7 * 24 * 60 * 60 * 1000),
   priority: prioritySchema,
   queue: queueNameSchema,
+  backoff: backoffSchema,
 });

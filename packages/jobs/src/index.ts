@@ -26,3 +26,4 @@ import { webhookDeliver } from "./jobs/webhook-deliver";
 export const catalog = defineCatalog([documentAnalyze, webhookDeliver]);
 export type ConveyorCatalog = typeof catalog;
 
+export * from "./backoff";

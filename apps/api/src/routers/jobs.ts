@@ -1,6 +1,7 @@
 import { tracked } from "@trpc/server";
 import { toJSONSchema, z } from "zod";
 import {
+  cancelRun,
   getRun,
   insertBatch,
   insertPrepared,
@@ -8,6 +9,9 @@ import {
   listRuns,
   readEventsAfter,
   readRunEvents,
+  retryFailedInputSchema,
+  retryFailedRuns,
+  retryRun,
   type RunEvent,
 } from "@conveyor/db";
 import { catalog, isFinished, runIdSchema, runStatusSchema, type ConveyorCatalog, type RunEventKind } from "@conveyor/jobs";
@@ -119,6 +123,21 @@ export const jobsRouter = router({
   get: publicProcedure
     .input(z.object({ id: runIdSchema }).strict())
     .query(({ ctx, input }) => getRun<ConveyorCatalog>(ctx.db, input.id)),
+
+  /** Cancel a run: a waiting run never starts; a running run's signal aborts and its result is discarded. */
+  cancel: publicProcedure
+    .input(z.object({ id: runIdSchema }).strict())
+    .mutation(({ ctx, input }) => cancelRun(ctx.db.$client, input.id)),
+
+  /** Run a failed or cancelled run again, with a fresh budget of attempts, keeping its history. */
+  retry: publicProcedure
+    .input(z.object({ id: runIdSchema }).strict())
+    .mutation(({ ctx, input }) => retryRun(ctx.db.$client, input.id)),
+
+  /** Run again every failed run matching the filter (type, queue, failed since), at most 10,000 per call. */
+  retryFailed: publicProcedure
+    .input(retryFailedInputSchema)
+    .mutation(({ ctx, input }) => retryFailedRuns(ctx.db.$client, input)),
 
   /** Runs newest first, filtered by status, type or queue, a page at a time. */
   list: publicProcedure.input(listRunsInputSchema).query(({ ctx, input }) => listRuns<ConveyorCatalog>(ctx.db, input)),

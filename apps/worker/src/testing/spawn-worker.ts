@@ -2,13 +2,14 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const workerRoot = fileURLToPath(new URL("../..", import.meta.url));
-const tsx = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));
 
 export interface SpawnedWorker {
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** SIGTERM, then wait for the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL, as a crash or the OOM killer would: no clean-up runs. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -16,7 +17,9 @@ export interface SpawnedWorker {
  * and wait until it reports that it is taking runs.
  */
 export async function spawnWorker(databaseUrl: string, env: Record<string, string> = {}): Promise<SpawnedWorker> {
-  const child = spawn(tsx, ["src/main.ts"], {
+  // Node itself with tsx as a loader (not the tsx launcher, which would run the worker in a child
+  // of its own): a signal sent to this process reaches the worker, SIGKILL included.
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: workerRoot,
     env: { ...process.env, DATABASE_URL: databaseUrl, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -44,6 +47,10 @@ export async function spawnWorker(databaseUrl: string, env: Record<string, strin
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
       return exited;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await exited;
     },
   };
 }

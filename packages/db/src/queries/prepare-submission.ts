@@ -33,6 +33,7 @@ export function prepareSubmission(
 
   const chosen = options.data;
   const priority = chosen.priority ?? job.defaults.priority;
+  const maxAttempts = chosen.maxAttempts ?? job.defaults.maxAttempts;
   return {
     row: {
       id: crypto.randomUUID(),
@@ -42,7 +43,8 @@ export function prepareSubmission(
       status: chosen.runAt && chosen.runAt.getTime() > Date.now() ? "scheduled" : "queued",
       priority,
       input: input.data,
-      maxAttempts: chosen.maxAttempts ?? job.defaults.maxAttempts,
+      maxAttempts,
+      attemptBudget: maxAttempts,
       timeoutMs: chosen.timeoutMs ?? job.defaults.timeoutMs,
       ownerId: request.ownerId ?? "anonymous",
       idempotencyKey: chosen.idempotencyKey ?? null,

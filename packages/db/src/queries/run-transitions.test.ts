@@ -14,20 +14,32 @@ async function queuedRun(): Promise<string> {
   return id;
 }
 
+const workerId = "test-worker";
+const startOf = (id: string, attempt = 1, startedAt = new Date().toISOString()) => ({ id, attempt, workerId, startedAt });
+const now = () => new Date().toISOString();
+
 const kinds = async (id: string) => (await readRunEvents(db, id, null)).map((event) => event.kind);
 
 describe("run transitions written in batches", () => {
   it("loads only runs that may still start, numbering the attempt", async () => {
     const waiting = await queuedRun();
     const done = await queuedRun();
-    await completeRuns(sql, [{ id: done, output: {}, finishedAt: new Date().toISOString(), start: { id: done, attempt: 1, startedAt: new Date().toISOString() } }]);
-    const loaded = await loadRunsToStart(sql, [waiting, done]);
+    await completeRuns(sql, [{ id: done, attempt: 1, output: {}, finishedAt: now(), start: startOf(done) }]);
+    const loaded = await loadRunsToStart(sql, [
+      { runId: waiting, attempt: 1 },
+      { runId: done, attempt: 1 },
+    ]);
     expect(loaded).toEqual([expect.objectContaining({ id: waiting, attempts: 1, maxAttempts: 3 })]);
+  });
+
+  it("skips a job that outlived its attempt", async () => {
+    const id = await queuedRun();
+    expect(await loadRunsToStart(sql, [{ runId: id, attempt: 2 }])).toEqual([]);
   });
 
   it("records a start once, however often it is sent", async () => {
     const id = await queuedRun();
-    const start = { id, attempt: 1, startedAt: new Date().toISOString() };
+    const start = startOf(id);
     expect(await recordStarts(sql, [start])).toEqual(new Set([id]));
     expect(await recordStarts(sql, [start])).toEqual(new Set());
     expect(await kinds(id)).toEqual(["queued", "started"]);
@@ -37,7 +49,7 @@ describe("run transitions written in batches", () => {
   it("writes a short run's start with its result: one started event, before completed", async () => {
     const id = await queuedRun();
     const startedAt = new Date(Date.now() - 50).toISOString();
-    const written = await completeRuns(sql, [{ id, output: { ok: true }, finishedAt: new Date().toISOString(), start: { id, attempt: 1, startedAt } }]);
+    const written = await completeRuns(sql, [{ id, attempt: 1, output: { ok: true }, finishedAt: now(), start: startOf(id, 1, startedAt) }]);
     expect(written).toEqual(new Set([id]));
     expect(await kinds(id)).toEqual(["queued", "started", "completed"]);
     const run = await getRun(db, id);
@@ -47,17 +59,26 @@ describe("run transitions written in batches", () => {
 
   it("does not repeat a start that was written meanwhile when the result carries it too", async () => {
     const id = await queuedRun();
-    const start = { id, attempt: 1, startedAt: new Date().toISOString() };
+    const start = startOf(id);
     await recordStarts(sql, [start]);
-    await completeRuns(sql, [{ id, output: {}, finishedAt: new Date().toISOString(), start }]);
+    await completeRuns(sql, [{ id, attempt: 1, output: {}, finishedAt: now(), start }]);
     expect(await kinds(id)).toEqual(["queued", "started", "completed"]);
   });
 
   it("discards a result for a run that is no longer running", async () => {
     const id = await queuedRun();
     await sql`update conveyor.runs set status = 'cancelled' where id = ${id}`;
-    const written = await completeRuns(sql, [{ id, output: {}, finishedAt: new Date().toISOString(), start: { id, attempt: 1, startedAt: new Date().toISOString() } }]);
+    const written = await completeRuns(sql, [{ id, attempt: 1, output: {}, finishedAt: now(), start: startOf(id) }]);
     expect(written).toEqual(new Set());
     expect((await getRun(db, id)).status).toBe("cancelled");
+  });
+
+  it("discards the late result of an attempt that was taken over", async () => {
+    const id = await queuedRun();
+    await recordStarts(sql, [startOf(id, 1)]);
+    await recordStarts(sql, [startOf(id, 2)]);
+    expect(await completeRuns(sql, [{ id, attempt: 1, output: { stale: true }, finishedAt: now() }])).toEqual(new Set());
+    expect(await completeRuns(sql, [{ id, attempt: 2, output: { fresh: true }, finishedAt: now() }])).toEqual(new Set([id]));
+    expect((await getRun(db, id)).output).toEqual({ fresh: true });
   });
 });

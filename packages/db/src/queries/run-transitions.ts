@@ -18,26 +18,42 @@ export interface StartedRun {
   timeoutMs: number;
 }
 
+/** A graphile-worker job as handed out: the run and the attempt the job was created for. */
+export interface AttemptJob {
+  runId: string;
+  attempt: number;
+}
+
 /**
- * Load the runs graphile-worker has just handed out, in one read. A run that
- * is no longer waiting (finished or cancelled) is absent from the result; a
- * run already "running" is taken again, because graphile-worker hands a job
- * out again only when the worker that had it died, and that lost attempt counts.
+ * Load the runs graphile-worker has just handed out, in one read. A job
+ * starts its run only when the run still waits for exactly that attempt: a
+ * finished or cancelled run, or a job that outlived its attempt, is absent
+ * from the result. A run found "running" was lost with its worker (its job
+ * was released) and the new attempt counts; when none is left, the reaper
+ * fails it instead.
  * Nothing is written here: the start is recorded by `recordStarts`, or
  * together with the result when the run finishes before that write goes out.
  */
-export async function loadRunsToStart(sql: SqlClient, runIds: readonly string[]): Promise<StartedRun[]> {
+export async function loadRunsToStart(sql: SqlClient, jobs: readonly AttemptJob[]): Promise<StartedRun[]> {
+  if (jobs.length === 0) return [];
   return sql<StartedRun[]>`
-    select id, type, input, attempts + 1 as attempts, max_attempts as "maxAttempts", timeout_ms as "timeoutMs"
-      from conveyor.runs
-     where id = any(${runIds}::uuid[])
-       and status in ('queued', 'scheduled', 'running')`;
+    with j as (
+      select * from jsonb_to_recordset(${JSON.stringify(jobs)}::jsonb) as x("runId" uuid, attempt int)
+    )
+    select r.id, r.type, r.input, r.attempts + 1 as attempts, r.max_attempts as "maxAttempts", r.timeout_ms as "timeoutMs"
+      from conveyor.runs r
+      join j on j."runId" = r.id
+     where r.id = any(array(select "runId" from j))
+       and ((r.status in ('queued', 'scheduled') and r.attempts = j.attempt - 1)
+            or (r.status = 'running' and r.attempts < r.max_attempts))`;
 }
 
 /** An attempt that has begun, as the worker saw it. */
 export interface StartRecord {
   id: string;
   attempt: number;
+  /** The worker process running the attempt (see `workers`). */
+  workerId: string;
   /** ISO time on the worker's clock, so a run's durations use one clock. */
   startedAt: string;
 }
@@ -52,10 +68,10 @@ export async function recordStarts(sql: SqlClient, starts: readonly StartRecord[
   const rows = await sql<{ id: string }[]>`
     with v as (
       select * from jsonb_to_recordset(${JSON.stringify(starts)}::jsonb)
-        as x(id uuid, attempt int, "startedAt" timestamptz)
+        as x(id uuid, attempt int, "workerId" text, "startedAt" timestamptz)
     ), started as (
       update conveyor.runs r
-         set status = 'running', attempts = v.attempt, started_at = v."startedAt", updated_at = now()
+         set status = 'running', attempts = v.attempt, worker_id = v."workerId", started_at = v."startedAt", updated_at = now()
         from v
        where r.id = v.id and r.status in ('queued', 'scheduled', 'running')
          and r.attempts < v.attempt -- the same start written twice changes nothing
@@ -95,6 +111,8 @@ export async function writeProgress(sql: SqlClient, updates: readonly ProgressUp
 
 export interface Completion {
   id: string;
+  /** The attempt that produced the result: a late result of an earlier attempt is discarded. */
+  attempt: number;
   output: unknown;
   /** ISO time on the worker's clock. */
   finishedAt: string;
@@ -112,9 +130,10 @@ export async function completeRuns(sql: SqlClient, completions: readonly Complet
   if (completions.length === 0) return new Set();
   const rows = await sql<{ id: string }[]>`
     with v as (
-      select x.id, x.output, x."finishedAt", x.start->>'attempt' as attempt, x.start->>'startedAt' as "startedAt"
+      select x.id, x.attempt as "resultOf", x.output, x."finishedAt",
+             x.start->>'attempt' as attempt, x.start->>'startedAt' as "startedAt"
         from jsonb_to_recordset(${JSON.stringify(completions)}::jsonb)
-          as x(id uuid, output jsonb, "finishedAt" timestamptz, start jsonb)
+          as x(id uuid, attempt int, output jsonb, "finishedAt" timestamptz, start jsonb)
     ), before as (
       -- The rows as they were: they tell whether this attempt's start is already written.
       -- (= any(array) keeps this an index lookup; a plain join to v is planned as a full scan.)
@@ -124,11 +143,12 @@ export async function completeRuns(sql: SqlClient, completions: readonly Complet
          set status = 'completed', output = v.output, error = null, progress_percent = 100,
              attempts = greatest(r.attempts, coalesce(v.attempt::int, r.attempts)),
              started_at = case when v.attempt::int > r.attempts then v."startedAt"::timestamptz else r.started_at end,
-             finished_at = v."finishedAt", updated_at = now()
+             finished_at = v."finishedAt", worker_id = null, updated_at = now()
         from v
         join before on before.id = v.id
        where r.id = v.id
          and (r.status = 'running' or (v.attempt is not null and r.status in ('queued', 'scheduled')))
+         and greatest(r.attempts, coalesce(v.attempt::int, 0)) = v."resultOf"
       returning r.id, v.attempt::int > before.attempts as "startUnwritten", v.attempt::int as attempt,
                 v."startedAt"::timestamptz as "startedAt", v."finishedAt"
     ), events as (
@@ -148,6 +168,8 @@ export async function completeRuns(sql: SqlClient, completions: readonly Complet
 
 export interface Failure {
   id: string;
+  /** The attempt that failed: a late failure of an earlier attempt is discarded. */
+  attempt: number;
   error: string;
   /** When the next attempt may start, or null when the run has failed for good. */
   nextAttemptAt: string | null;
@@ -155,32 +177,39 @@ export interface Failure {
 
 /**
  * Record failed attempts: a run with attempts left becomes `scheduled` with a
- * `retrying` event; one without becomes `failed`. Returns the ids that were
- * still running.
+ * `retrying` event, and its next attempt's job is added for `nextAttemptAt`
+ * in the same statement (so a crash cannot lose it); one without becomes
+ * `failed`. Each attempt's error stays in its event. Returns the ids that
+ * were still running that attempt.
  */
 export async function failRuns(sql: SqlClient, failures: readonly Failure[]): Promise<Set<string>> {
   if (failures.length === 0) return new Set();
   const rows = await sql<{ id: string }[]>`
     with v as (
       select * from jsonb_to_recordset(${JSON.stringify(failures)}::jsonb)
-        as x(id uuid, error text, "nextAttemptAt" timestamptz)
+        as x(id uuid, attempt int, error text, "nextAttemptAt" timestamptz)
     ), updated as (
       update conveyor.runs r
          set status = (case when v."nextAttemptAt" is null then 'failed' else 'scheduled' end)::conveyor.run_status,
              error = v.error,
              run_at = coalesce(v."nextAttemptAt", r.run_at),
              finished_at = case when v."nextAttemptAt" is null then now() end,
+             worker_id = null,
              updated_at = now()
         from v
-       where r.id = v.id and r.status = 'running'
-      returning r.id, r.attempts, v.error, v."nextAttemptAt"
+       where r.id = v.id and r.status = 'running' and r.attempts = v.attempt
+      returning r.id, r.type, r.priority, r.attempts, v.error, v."nextAttemptAt"
     ), events as (
       insert into conveyor.run_events (run_id, kind, data)
       select id,
              (case when "nextAttemptAt" is null then 'failed' else 'retrying' end)::conveyor.run_event_kind,
              jsonb_strip_nulls(jsonb_build_object('error', error, 'attempt', attempts, 'nextAttemptAt', "nextAttemptAt"))
         from updated
+    ), next_attempts as (
+      select conveyor.schedule_attempt(id, type, attempts + 1, "nextAttemptAt", priority)
+        from updated where "nextAttemptAt" is not null
     )
-    select id from updated`;
+    -- Referencing next_attempts makes Postgres run it.
+    select id from updated where (select count(*) from next_attempts) >= 0`;
   return new Set(rows.map((row) => row.id));
 }

@@ -81,11 +81,13 @@ export async function insertBatch<Q extends PgQueryResultHKT, F extends Record<s
     await tx.insert(runEvents).values(ids.map((runId) => ({ runId, kind: "queued" as const, data: null })));
   }
   if (fresh.length > 0) {
+    // One job per attempt, keyed by the run (see conveyor.schedule_attempt in the migrations).
     const specs = fresh.map(({ row, jobPriority }) => ({
       identifier: row.type,
-      payload: { runId: row.id },
+      payload: { runId: row.id, attempt: 1 },
       run_at: row.runAt.toISOString(),
-      max_attempts: row.maxAttempts,
+      max_attempts: 25,
+      job_key: `run:${row.id}`,
       priority: jobPriority,
     }));
     await tx.execute(sql`select count(*) from graphile_worker.add_jobs(array(

@@ -2,8 +2,11 @@ import { count, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "../client";
 import { workers } from "../schema";
 
-/** A worker that has not heartbeated for this long is counted as gone. */
-export const workerLivenessMs = 30_000;
+/**
+ * A worker that has not heartbeated for this long is presumed dead: its runs
+ * are taken over (see `reapLostWorkers`). Workers heartbeat every 5 s.
+ */
+export const workerLivenessMs = 15_000;
 
 export interface WorkerRegistration {
   id: string;
@@ -11,6 +14,8 @@ export interface WorkerRegistration {
   pid: number;
   concurrency: number;
   jobTypes: string[];
+  /** graphile-worker's ids for this process's pools (what its job locks name). */
+  graphileWorkerIds: string[];
 }
 
 /** Record (or refresh) a worker's sign of life. */
@@ -18,7 +23,10 @@ export async function heartbeatWorker(db: Database, worker: WorkerRegistration):
   await db
     .insert(workers)
     .values(worker)
-    .onConflictDoUpdate({ target: workers.id, set: { heartbeatAt: sql`now()` } });
+    .onConflictDoUpdate({
+      target: workers.id,
+      set: { heartbeatAt: sql`now()`, graphileWorkerIds: worker.graphileWorkerIds },
+    });
 }
 
 /** A worker that stops cleanly says so, rather than waiting to be presumed dead. */

@@ -1,0 +1,11 @@
+import { queueStats } from "@conveyor/db";
+import { publicProcedure, router } from "../trpc";
+
+export const queuesRouter = router({
+  /**
+   * Per queue and job type: counts per status, runs finished in the last hour,
+   * failure rate and durations; runs finished per minute over the last hour;
+   * the workers with their heartbeats and the runs they execute.
+   */
+  stats: publicProcedure.query(({ ctx }) => queueStats(ctx.db.$client)),
+});

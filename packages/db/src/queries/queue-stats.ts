@@ -1,0 +1,116 @@
+import type { RunStatus } from "@conveyor/jobs";
+import type { SqlClient } from "../client";
+import { workerLivenessMs } from "./worker-heartbeats";
+
+export interface QueueTypeStats {
+  queue: string;
+  type: string;
+  /** Runs per status right now (statuses with none are 0). */
+  counts: Record<RunStatus, number>;
+  /** Over the last hour: runs finished as completed and as failed. */
+  completedLastHour: number;
+  failedLastHour: number;
+  /** failed / (completed + failed) over the last hour; null when nothing finished. */
+  failureRate: number | null;
+  /** Start to finish of the runs completed in the last hour, in ms; null when none. */
+  durationMs: { average: number; p50: number; p95: number } | null;
+}
+
+export interface ThroughputMinute {
+  /** Start of the minute (ISO 8601). */
+  minute: string;
+  completed: number;
+  failed: number;
+}
+
+export interface WorkerStatus {
+  id: string;
+  hostname: string;
+  pid: number;
+  concurrency: number;
+  jobTypes: string[];
+  startedAt: string;
+  heartbeatAt: string;
+  alive: boolean;
+  /** The runs it is executing now. */
+  runningRunIds: string[];
+}
+
+export interface QueueStats {
+  queues: QueueTypeStats[];
+  /** Runs finished per minute over the last hour, oldest first, minutes without any included as zeros. */
+  throughput: ThroughputMinute[];
+  workers: WorkerStatus[];
+}
+
+const emptyCounts = (): Record<RunStatus, number> => ({
+  queued: 0,
+  scheduled: 0,
+  running: 0,
+  completed: 0,
+  failed: 0,
+  cancelled: 0,
+});
+
+/** What operators watch: per queue and job type, counts, throughput, durations and failure rate; and the workers. */
+export async function queueStats(sql: SqlClient): Promise<QueueStats> {
+  const [counts, recent, throughput, workers] = await Promise.all([
+    sql<{ queue: string; type: string; status: RunStatus; count: number }[]>`
+      select queue, type, status, count(*)::int as count from conveyor.runs group by queue, type, status`,
+    sql<{ queue: string; type: string; completed: number; failed: number; average: number | null; p50: number | null; p95: number | null }[]>`
+      select queue, type,
+             count(*) filter (where status = 'completed')::int as completed,
+             count(*) filter (where status = 'failed')::int as failed,
+             (avg(extract(epoch from finished_at - started_at) * 1000) filter (where status = 'completed'))::float8 as average,
+             (percentile_cont(0.5) within group (order by extract(epoch from finished_at - started_at) * 1000)
+               filter (where status = 'completed'))::float8 as p50,
+             (percentile_cont(0.95) within group (order by extract(epoch from finished_at - started_at) * 1000)
+               filter (where status = 'completed'))::float8 as p95
+        from conveyor.runs
+       where finished_at > now() - interval '1 hour' and status in ('completed', 'failed')
+       group by queue, type`,
+    sql<{ minute: string; completed: number; failed: number }[]>`
+      select to_char(m.minute at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as minute,
+             count(r.id) filter (where r.status = 'completed')::int as completed,
+             count(r.id) filter (where r.status = 'failed')::int as failed
+        from generate_series(date_trunc('minute', now()) - interval '59 minutes', date_trunc('minute', now()), interval '1 minute') as m(minute)
+        left join conveyor.runs r
+          on r.finished_at >= m.minute and r.finished_at < m.minute + interval '1 minute'
+         and r.status in ('completed', 'failed')
+       group by m.minute
+       order by m.minute`,
+    sql<(Omit<WorkerStatus, "startedAt" | "heartbeatAt"> & { startedAt: string; heartbeatAt: string })[]>`
+      select w.id, w.hostname, w.pid, w.concurrency, w.job_types as "jobTypes",
+             to_char(w.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "startedAt",
+             to_char(w.heartbeat_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "heartbeatAt",
+             w.heartbeat_at > now() - ${`${workerLivenessMs} milliseconds`}::interval as alive,
+             coalesce(array(select r.id::text from conveyor.runs r where r.worker_id = w.id and r.status = 'running'), '{}') as "runningRunIds"
+        from conveyor.workers w
+       order by w.started_at`,
+  ]);
+
+  const byKey = new Map<string, QueueTypeStats>();
+  const entry = (queue: string, type: string) => {
+    const key = `${queue}\u0000${type}`;
+    let stats = byKey.get(key);
+    if (!stats) {
+      stats = { queue, type, counts: emptyCounts(), completedLastHour: 0, failedLastHour: 0, failureRate: null, durationMs: null };
+      byKey.set(key, stats);
+    }
+    return stats;
+  };
+  for (const row of counts) entry(row.queue, row.type).counts[row.status] = row.count;
+  for (const row of recent) {
+    const stats = entry(row.queue, row.type);
+    stats.completedLastHour = row.completed;
+    stats.failedLastHour = row.failed;
+    const finished = row.completed + row.failed;
+    stats.failureRate = finished > 0 ? row.failed / finished : null;
+    stats.durationMs =
+      row.average === null || row.p50 === null || row.p95 === null
+        ? null
+        : { average: Math.round(row.average), p50: Math.round(row.p50), p95: Math.round(row.p95) };
+  }
+  const queues = [...byKey.values()].sort((a, b) => a.queue.localeCompare(b.queue) || a.type.localeCompare(b.type));
+  return { queues, throughput: [...throughput], workers: [...workers] };
+}

@@ -1,0 +1,62 @@
+import type { Database } from "../client";
+import { workerLivenessMs } from "./worker-heartbeats";
+
+export interface ReapedWorkers {
+  /** Workers presumed dead and removed. */
+  workers: string[];
+  /** Their running runs: scheduled for another attempt, or failed when none is left. */
+  runs: string[];
+}
+
+/** The error a lost attempt is recorded with. */
+export const workerLostError = "worker lost: its process stopped heartbeating during the attempt";
+
+/**
+ * Take over from workers that stopped heartbeating (killed, crashed, cut
+ * off): each run they were executing counts the lost attempt and is
+ * scheduled again at once (or fails when it has no attempts left), and the
+ * jobs they had locked are released for others, instead of graphile-worker's
+ * 4-hour lock timeout. Every live worker calls this periodically; `skip
+ * locked` lets exactly one of them handle each dead worker.
+ */
+export async function reapLostWorkers(db: Database): Promise<ReapedWorkers> {
+  return db.$client.begin(async (sql) => {
+    const dead = await sql<{ id: string; graphileWorkerIds: string[] }[]>`
+      select id, graphile_worker_ids as "graphileWorkerIds" from conveyor.workers
+       where heartbeat_at < now() - ${`${workerLivenessMs} milliseconds`}::interval
+       for update skip locked`;
+    if (dead.length === 0) return { workers: [], runs: [] };
+    const deadIds = dead.map((worker) => worker.id);
+
+    const lost = await sql<{ id: string }[]>`
+      with lost as (
+        update conveyor.runs r
+           set status = (case when r.attempts >= r.max_attempts then 'failed' else 'scheduled' end)::conveyor.run_status,
+               error = ${workerLostError},
+               run_at = now(),
+               finished_at = case when r.attempts >= r.max_attempts then now() end,
+               worker_id = null,
+               updated_at = now()
+         where r.worker_id = any(${deadIds}) and r.status = 'running'
+        returning r.id, r.type, r.priority, r.attempts, r.status
+      ), events as (
+        insert into conveyor.run_events (run_id, kind, data)
+        select id,
+               (case when status = 'failed' then 'failed' else 'retrying' end)::conveyor.run_event_kind,
+               jsonb_strip_nulls(jsonb_build_object(
+                 'error', ${workerLostError}::text, 'attempt', attempts,
+                 'nextAttemptAt', case when status = 'scheduled' then now() end))
+          from lost
+      ), next_attempts as (
+        -- Keyed by the run: this retires the job the dead worker held.
+        select conveyor.schedule_attempt(id, type, attempts + 1, now(), priority) from lost where status = 'scheduled'
+      )
+      select id from lost where (select count(*) from next_attempts) >= 0`;
+
+    // Jobs the dead workers had fetched but not started go back to the queue.
+    const graphileIds = dead.flatMap((worker) => worker.graphileWorkerIds);
+    if (graphileIds.length > 0) await sql`select graphile_worker.force_unlock_workers(${graphileIds}::text[])`;
+    await sql`delete from conveyor.workers where id = any(${deadIds})`;
+    return { workers: deadIds, runs: lost.map((row) => row.id) };
+  });
+}
