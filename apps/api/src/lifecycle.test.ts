@@ -108,6 +108,20 @@ describe("across processes", () => {
   });
 });
 
+describe("graceful shutdown", () => {
+  it("on SIGTERM lets the running attempt finish, stores its result and exits 0", async () => {
+    const worker = await spawnWorker(databaseUrl, { CONVEYOR_WORKER_CONCURRENCY: "1" });
+    const { id } = await submitHook();
+    await waitFor("the webhook to be called", async () => (deliveriesOf(id).length > 0 ? true : undefined));
+    const exit = worker.stop();
+    // The receiver answers only after the worker was told to stop.
+    await waitFor("the worker to begin stopping", async () => (worker.output().includes("worker stopping") ? true : undefined));
+    deliveriesOf(id)[0]?.answer(200);
+    expect(await exit).toBe(0);
+    expect(await client.jobs.get.query({ id })).toMatchObject({ status: "completed", attempts: 1 });
+  }, 30_000);
+});
+
 describe("crash recovery", () => {
   it("takes over the run of a worker killed mid-run within 30 s, counting the lost attempt", async () => {
     const doomed = await spawnWorker(databaseUrl, { CONVEYOR_WORKER_CONCURRENCY: "1" });

@@ -24,6 +24,7 @@ const steps = defineJob({
     badOutput: z.boolean().default(false),
     waitForAbort: z.boolean().default(false),
     gate: z.string().optional(),
+    holdMs: z.number().int().default(0),
   }),
   output: z.object({ sum: z.number().int() }),
   progress: z.object({ step: z.number().int() }),
@@ -48,6 +49,7 @@ const handlers = defineHandlers(catalog, {
   "test.steps": async (input, ctx) => {
     ctx.signal.addEventListener("abort", () => abortReasons.set(ctx.runId, ctx.signal.reason), { once: true });
     if (input.gate) await new Promise<void>((resolve) => gates.set(input.gate ?? "", resolve));
+    if (input.holdMs > 0) await new Promise((resolve) => setTimeout(resolve, input.holdMs));
     if (input.waitForAbort) {
       await new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)));
     }
@@ -203,6 +205,68 @@ describe("retries", () => {
     expect(retried).toBe(2);
     expect(ids.sort()).toEqual([...failed].sort());
     for (const id of failed) expect((await finished(id)).status).toBe("completed");
+  });
+});
+
+describe("order and time", () => {
+  it("starts higher priorities first among waiting runs", async () => {
+    const ordered = await createTestDatabase();
+    const ids: Record<string, string> = {};
+    for (const priority of ["low", "normal", "critical", "high"] as const) {
+      ids[priority] = (await submit(ordered.db, catalog, { type: "test.steps", input: { steps: 1 }, options: { priority } })).id;
+    }
+    const one = await startWorker({ databaseUrl: ordered.url, catalog, handlers, concurrency: 1, pollIntervalMs: 200, quiet: true });
+    try {
+      const starts = await waitFor("all four runs to start", async () => {
+        const rows = await ordered.db.$client<{ run_id: string }[]>`
+          select run_id from conveyor.run_events where kind = 'started' order by id`;
+        return rows.length === 4 ? rows.map((row) => row.run_id) : undefined;
+      });
+      expect(starts).toEqual([ids.critical, ids.high, ids.normal, ids.low]);
+    } finally {
+      await one.stop();
+    }
+  });
+
+  it("holds a run with a future runAt as scheduled and starts it on time", async () => {
+    const runAt = new Date(Date.now() + 1_000);
+    const { id, status } = await submit(db, catalog, { type: "test.steps", input: { steps: 1 }, options: { runAt } });
+    expect(status).toBe("scheduled");
+    expect((await getRun(db, id)).status).toBe("scheduled");
+    await finished(id);
+    const started = (await readRunEvents(db, id, null)).find((event) => event.kind === "started");
+    expect(started!.at.getTime()).toBeGreaterThanOrEqual(runAt.getTime());
+    expect(started!.at.getTime() - runAt.getTime()).toBeLessThan(1_000);
+  });
+});
+
+describe("queues", () => {
+  it("runs a named queue one run at a time, even across two workers", async () => {
+    const second = await startWorker({ databaseUrl: url, catalog, handlers, concurrency: 4, pollIntervalMs: 200, quiet: true });
+    try {
+      const ids = await Promise.all(
+        [1, 2, 3, 4].map(async () =>
+          (await submit(db, catalog, { type: "test.steps", input: { steps: 1, holdMs: 150 }, options: { queue: "serial-lane" } })).id,
+        ),
+      );
+      const runs = await Promise.all(ids.map(finished));
+      const spans = runs
+        .map((run) => [run.startedAt!.getTime(), run.finishedAt!.getTime()] as const)
+        .sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("runs the default queue's runs at the same time", async () => {
+    const ids = await Promise.all(
+      [1, 2, 3].map(async () => (await submit(db, catalog, { type: "test.steps", input: { steps: 1, holdMs: 300 } })).id),
+    );
+    const runs = await Promise.all(ids.map(finished));
+    const latestStart = Math.max(...runs.map((run) => run.startedAt!.getTime()));
+    const earliestFinish = Math.min(...runs.map((run) => run.finishedAt!.getTime()));
+    expect(latestStart).toBeLessThan(earliestFinish);
   });
 });
 

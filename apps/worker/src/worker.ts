@@ -150,6 +150,7 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      logger.line("info", "worker stopping: finishing running attempts", { running: running.runIds.length });
       clearInterval(heartbeats);
       await runner.stop();
       await cancels.unlisten();

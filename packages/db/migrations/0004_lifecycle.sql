@@ -11,12 +11,15 @@ $$;
 -- attempts), so a run never has two live jobs. The payload names the attempt it is for, so a job
 -- that outlived its attempt is recognised and skipped. graphile-worker's own retries (25) only
 -- cover a worker that could not record an outcome at all; Conveyor counts the run's attempts.
-CREATE FUNCTION conveyor.schedule_attempt(run_id uuid, job_type text, attempt integer, start_at timestamptz, run_priority conveyor.run_priority)
+-- A named queue (any but "default") is a graphile-worker job queue: one run at a time across
+-- all workers.
+CREATE FUNCTION conveyor.schedule_attempt(run_id uuid, job_type text, attempt integer, start_at timestamptz, run_priority conveyor.run_priority, run_queue text)
 RETURNS void
 LANGUAGE sql VOLATILE AS $$
   SELECT graphile_worker.add_job(
     job_type,
     json_build_object('runId', run_id, 'attempt', attempt),
+    queue_name => nullif(run_queue, 'default'),
     run_at => start_at,
     max_attempts => 25,
     job_key => 'run:' || run_id,

@@ -25,7 +25,11 @@ export interface JobDefaults {
   timeoutMs: number;
   /** Start order among waiting runs (default: "normal"). */
   priority: Priority;
-  /** The lane the run waits in (default: "default"). */
+  /**
+   * The lane the run waits in (default: "default", which runs as many at once
+   * as the workers allow). Any other queue runs ONE run at a time across all
+   * workers, in priority order, like a sequential in-memory processor.
+   */
   queue: string;
   /** The wait before each next attempt (default: exponential 5 s, 25 s, 125 s…, capped at 1 hour). */
   backoff: Backoff;

@@ -79,6 +79,18 @@ describe("submit", () => {
 });
 
 describe("enqueue inside the caller's transaction", () => {
+  it("starts a new run for a key whose run finished longer than the window ago", async () => {
+    const options = { idempotencyKey: "nightly-sync-2026-11-25" };
+    const first = await submit(db, catalog, { type: "document.analyze", input: { text: "One." }, options });
+    await db.execute(sql`update conveyor.runs set status = 'completed', finished_at = now() - interval '1 hour' where id = ${first.id}`);
+    // Finished an hour ago: still within the window.
+    expect(await submit(db, catalog, { type: "document.analyze", input: { text: "Two." }, options })).toMatchObject({ id: first.id, deduplicated: true });
+    await db.execute(sql`update conveyor.runs set finished_at = now() - interval '25 hours' where id = ${first.id}`);
+    const third = await submit(db, catalog, { type: "document.analyze", input: { text: "Three." }, options });
+    expect(third).toMatchObject({ status: "queued", deduplicated: false });
+    expect(third.id).not.toBe(first.id);
+  });
+
   it("commits the run with the caller's data", async () => {
     const before = await counts();
     const id = await db.transaction(async (tx) => {

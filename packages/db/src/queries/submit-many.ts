@@ -18,6 +18,12 @@ export interface Submitted {
 export const maxBatchSize = 10_000;
 /** Rows per INSERT: well under Postgres' 65,535 parameters per statement. */
 const rowsPerStatement = 2_000;
+/**
+ * How long after its run finished an idempotency key still returns that run.
+ * Within it, a repeated submit (a client retrying after a timeout, a double
+ * click) gets the first run; after it, the key starts a new run.
+ */
+export const idempotencyWindowMs = 24 * 60 * 60 * 1000;
 /** Issues reported for one rejected batch; the rest are summarised. */
 const maxReportedIssues = 20;
 
@@ -64,6 +70,7 @@ export async function insertBatch<Q extends PgQueryResultHKT, F extends Record<s
   tx: PgDatabase<Q, F, S>,
   prepared: readonly PreparedSubmission[],
 ): Promise<Submitted[]> {
+  await releaseExpiredKeys(tx, prepared);
   const created = new Map<string, Submitted>();
   for (let start = 0; start < prepared.length; start += rowsPerStatement) {
     const rows = prepared.slice(start, start + rowsPerStatement).map((item) => item.row);
@@ -85,6 +92,8 @@ export async function insertBatch<Q extends PgQueryResultHKT, F extends Record<s
     const specs = fresh.map(({ row, jobPriority }) => ({
       identifier: row.type,
       payload: { runId: row.id, attempt: 1 },
+      // A named queue runs one at a time across all workers (graphile-worker's job queues).
+      queue_name: row.queue === "default" ? null : row.queue,
       run_at: row.runAt.toISOString(),
       max_attempts: 25,
       job_key: `run:${row.id}`,
@@ -102,6 +111,20 @@ export async function insertBatch<Q extends PgQueryResultHKT, F extends Record<s
     if (!submitted) throw new Error(`run ${item.row.id} was neither created nor found by its idempotency key`);
     return submitted;
   });
+}
+
+/** Keys whose run finished longer than `idempotencyWindowMs` ago no longer deduplicate: free them. */
+async function releaseExpiredKeys<Q extends PgQueryResultHKT, F extends Record<string, unknown>, S extends TablesRelationalConfig>(
+  tx: PgDatabase<Q, F, S>,
+  items: readonly PreparedSubmission[],
+): Promise<void> {
+  const keyed = items.flatMap(({ row }) => (row.idempotencyKey ? [{ owner: row.ownerId ?? "anonymous", key: row.idempotencyKey }] : []));
+  if (keyed.length === 0) return;
+  await tx.execute(sql`
+    update conveyor.runs r set idempotency_key = null
+      from jsonb_to_recordset(${JSON.stringify(keyed)}::jsonb) as k(owner text, key text)
+     where r.owner_id = k.owner and r.idempotency_key = k.key
+       and r.finished_at < now() - ${`${idempotencyWindowMs} milliseconds`}::interval`);
 }
 
 async function findByIdempotencyKeys<Q extends PgQueryResultHKT, F extends Record<string, unknown>, S extends TablesRelationalConfig>(

@@ -18,6 +18,8 @@ export const webhookDeliver = defineJob({
     responseBody: z.string(),
   }),
   progress: z.object({}),
-  defaults: { timeoutMs: 2 * 60 * 1000, maxAttempts: 5, queue: "webhooks" },
+  // The default queue, not a named one: a named queue runs one delivery at a time, and deliveries
+  // to different receivers should not wait for each other.
+  defaults: { timeoutMs: 2 * 60 * 1000, maxAttempts: 5, backoff: { type: "exponential", delayMs: 5_000, factor: 5, jitter: 0.2 } },
   label: (input) => `POST ${input.url}`,
 });
