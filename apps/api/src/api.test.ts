@@ -96,7 +96,7 @@ describe("health and job types", () => {
   it("lists the job types with JSON Schemas and defaults", async () => {
     const types = await client.jobs.types.query();
     const analyze = types.find((type) => type.name === "document.analyze");
-    expect(types.map((type) => type.name).sort()).toEqual(["document.analyze", "webhook.deliver"]);
+    expect(types.map((type) => type.name).sort()).toEqual(["document.analyze", "runs.prune", "webhook.deliver"]);
     expect(analyze?.defaults).toMatchObject({ maxAttempts: 3, priority: "normal" });
     expect(analyze?.inputSchema).toMatchObject({ type: "object", required: ["text"] });
   });
@@ -155,7 +155,7 @@ describe("submit, watch, inspect", () => {
     expectTypeOf<{ type: "document.summon"; input: { text: string } }>().not.toExtend<RouterInputs["jobs"]["submit"]>();
     const unknownType = await postRaw("jobs.submit", JSON.stringify({ type: "document.summon", input: { text: "x" } }));
     expect(unknownType).toMatchObject({ status: 400, code: "BAD_REQUEST" });
-    expect(unknownType.message).toBe('type: unknown job type "document.summon"; known types: document.analyze, webhook.deliver');
+    expect(unknownType.message).toBe('type: unknown job type "document.summon"; known types: document.analyze, webhook.deliver, runs.prune');
     const badOption = await postRaw("jobs.submit", JSON.stringify({ type: "document.analyze", input: { text: "x" }, options: { priority: "urgent" } }));
     expect(badOption.message).toMatch(/^options\.priority: /);
     const extraField = await postRaw("jobs.submit", JSON.stringify({ type: "document.analyze", input: { text: "x" }, owner: "mallory" }));

@@ -106,6 +106,16 @@ describe("across processes", () => {
     expect(stats.throughput.reduce((sum, minute) => sum + minute.completed, 0)).toBeGreaterThanOrEqual(1);
     expect(stats.workers.filter((entry) => entry.alive)).toHaveLength(1);
   });
+
+  it("lists the cron schedules with their next firing", async () => {
+    const schedules = await client.schedules.list.query();
+    const prune = schedules.find((schedule) => schedule.name === "prune-finished-runs");
+    expect(prune).toMatchObject({ type: "runs.prune", cron: "17 * * * *", backfillMs: 0 });
+    const next = new Date(prune?.nextFiring ?? "");
+    expect(next.getTime()).toBeGreaterThan(Date.now());
+    expect(next.getTime() - Date.now()).toBeLessThanOrEqual(60 * 60_000);
+    expect(next.getUTCMinutes()).toBe(17);
+  });
 });
 
 describe("graceful shutdown", () => {

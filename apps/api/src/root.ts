@@ -2,12 +2,14 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { healthProcedure } from "./routers/health";
 import { jobsRouter } from "./routers/jobs";
 import { queuesRouter } from "./routers/queues";
+import { schedulesRouter } from "./routers/schedules";
 import { router } from "./trpc";
 
 export const appRouter = router({
   health: healthProcedure,
   jobs: jobsRouter,
   queues: queuesRouter,
+  schedules: schedulesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -39,7 +39,19 @@ const flaky = defineJob({
   progress: z.object({}),
   defaults: { maxAttempts: 3, backoff: { type: "exponential", delayMs: 150, factor: 3 } },
 });
-const catalog = defineCatalog([steps, flaky]);
+/** Fires every minute; one schedule backfills the slots missed while no worker ran, one does not. */
+const tick = defineJob({
+  name: "test.tick",
+  description: "A scheduled no-op",
+  input: z.object({ source: z.string() }),
+  output: z.object({}),
+  progress: z.object({}),
+  schedules: [
+    { name: "tick-backfilled", cron: "* * * * *", input: { source: "backfilled" }, backfillMs: 10 * 60_000 },
+    { name: "tick-live-only", cron: "* * * * *", input: { source: "live" } },
+  ],
+});
+const catalog = defineCatalog([steps, flaky, tick]);
 
 /** Runs that wait until the test opens their gate (to stop the worker mid-run). */
 const gates = new Map<string, () => void>();
@@ -64,6 +76,7 @@ const handlers = defineHandlers(catalog, {
     if (input.badOutput) return { sum: -0.5 };
     return { sum };
   },
+  "test.tick": async () => ({}),
   "test.flaky": async (input, ctx) => {
     if (ctx.attempt <= input.failUntilAttempt) throw new Error(`flaky on attempt ${ctx.attempt}`);
     return { attempt: ctx.attempt };
@@ -267,6 +280,43 @@ describe("queues", () => {
     const latestStart = Math.max(...runs.map((run) => run.startedAt!.getTime()));
     const earliestFinish = Math.min(...runs.map((run) => run.finishedAt!.getTime()));
     expect(latestStart).toBeLessThan(earliestFinish);
+  });
+});
+
+describe("schedules", () => {
+  it("fires each missed slot once when workers start, only for a schedule that backfills", async () => {
+    const fresh = await createTestDatabase();
+    // The schedules were known an hour ago and last fired 3 minutes ago: everything since was missed.
+    await fresh.db.$client`
+      insert into graphile_worker._private_known_crontabs (identifier, known_since, last_execution)
+      values ('conveyor:tick-backfilled', now() - interval '1 hour', date_trunc('minute', now()) - interval '3 minutes'),
+             ('conveyor:tick-live-only', now() - interval '1 hour', date_trunc('minute', now()) - interval '3 minutes')`;
+    const startedAt = new Date();
+    // Two workers at once: still one run per slot.
+    const pair = await Promise.all(
+      [1, 2].map(() => startWorker({ databaseUrl: fresh.url, catalog, handlers, concurrency: 2, pollIntervalMs: 200, quiet: true })),
+    );
+    try {
+      const keys = await waitFor("the missed slots to be fired", async () => {
+        const rows = await fresh.db.$client<{ key: string }[]>`
+          select idempotency_key as key from conveyor.runs where type = 'test.tick' and status = 'completed' order by key`;
+        return rows.length >= 2 ? rows.map((row) => row.key) : undefined;
+      });
+      const backfilled = keys.filter((key) => key.startsWith("schedule:tick-backfilled:"));
+      expect(backfilled.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(backfilled).size).toBe(backfilled.length);
+      // Slots before the workers started fired only for the schedule that backfills.
+      const livePrefix = "schedule:tick-live-only:";
+      const missedLive = keys.filter(
+        (key) => key.startsWith(livePrefix) && Date.parse(key.slice(livePrefix.length)) < startedAt.getTime() - 60_000,
+      );
+      expect(missedLive).toEqual([]);
+      const [run] = await fresh.db.$client<{ input: unknown }[]>`
+        select input from conveyor.runs where idempotency_key = ${backfilled[0]!}`;
+      expect(run?.input).toEqual({ source: "backfilled" });
+    } finally {
+      await Promise.all(pair.map((one) => one.stop()));
+    }
   });
 });
 

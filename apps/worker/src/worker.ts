@@ -6,6 +6,8 @@ import {
   cancelChannel,
   closeDatabase,
   createDatabase,
+  cronItemsOf,
+  scheduleTask,
   deregisterWorker,
   heartbeatWorker,
   reapLostWorkers,
@@ -16,6 +18,7 @@ import {
 import type { Catalog, JobHandlers } from "@conveyor/jobs";
 import { bindCatalog } from "./bind-handler";
 import { executeRun } from "./execute-run";
+import { fireSchedule } from "./fire-schedule";
 import { RunLogger } from "./run-logger";
 import { RunStarter } from "./run-starter";
 import { RunStateWriter } from "./run-state-writer";
@@ -107,6 +110,9 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
     };
   }
 
+  // A schedule's firing (graphile-worker's cron, once per slot across all workers) submits an ordinary run.
+  taskList[scheduleTask] = (payload) => fireSchedule(db, options.catalog, payload);
+
   // graphile-worker locks jobs in the name of its pool; remember that id so that, if this process
   // dies, another worker can release them (see reapLostWorkers).
   const events: WorkerEvents = new EventEmitter();
@@ -116,8 +122,8 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   const runner: Runner = await run({
     pgPool: pool,
     taskList,
-    // Schedules arrive with the lifecycle work; until then, no crontab file is read.
-    crontab: "",
+    // The catalogue's schedules; no crontab file is read.
+    parsedCronItems: cronItemsOf(options.catalog),
     concurrency,
     noHandleSignals: true,
     pollInterval: options.pollIntervalMs ?? 1000,

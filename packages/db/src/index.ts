@@ -14,3 +14,5 @@ export * from "./queries/submit-many";
 export * from "./queries/run-actions";
 export * from "./queries/reap-lost-workers";
 export * from "./queries/queue-stats";
+export * from "./queries/schedules";
+export * from "./queries/prune-runs";

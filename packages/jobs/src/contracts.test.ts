@@ -7,6 +7,7 @@ import {
   defineHandlers,
   defineJob,
   documentAnalyze,
+  pruneFinishedRuns,
   webhookDeliver,
   type JobHandler,
   type JobHandlers,
@@ -32,6 +33,7 @@ describe("defineJob", () => {
       priority: "normal",
       queue: "default",
       backoff: { type: "exponential", delayMs: 5_000, factor: 5, maxDelayMs: 3_600_000, jitter: 0 },
+      retention: { completedMs: 7 * 86_400_000, failedMs: 30 * 86_400_000, cancelledMs: 7 * 86_400_000 },
     });
   });
 
@@ -50,7 +52,7 @@ describe("defineJob", () => {
     // Jitter takes up to its fraction off the wait.
     expect(backoffDelayMs({ type: "fixed", delayMs: 1_000, jitter: 0.5 }, 1, () => 1)).toBe(500);
     expect(() =>
-      defineJob({ ...job, name: "bad.backoff", defaults: { backoff: { type: "fixed", delayMs: -1 } } }),
+      defineJob({ ...job, schedules: [], name: "bad.backoff", defaults: { backoff: { type: "fixed", delayMs: -1 } } }),
     ).toThrow(/backoff\.delayMs/);
   });
 
@@ -72,7 +74,7 @@ describe("defineJob", () => {
 
 describe("defineCatalog", () => {
   it("keys job types by name", () => {
-    expect(Object.keys(catalog).sort()).toEqual(["document.analyze", "webhook.deliver"]);
+    expect(Object.keys(catalog).sort()).toEqual(["document.analyze", "runs.prune", "webhook.deliver"]);
     expect(catalog["document.analyze"]).toBe(documentAnalyze);
   });
 
@@ -119,10 +121,11 @@ describe("types flow from the zod contract", () => {
     averageWordLength: 0, averageSentenceLength: 0, readingEase: 0, gradeLevel: 0, readingTimeMinutes: 0, keywords: [],
   });
   const deliver: JobHandler<typeof webhookDeliver> = async () => ({ status: 200, durationMs: 1, responseBody: "" });
+  const prune: JobHandler<typeof pruneFinishedRuns> = async () => ({ deleted: {} });
 
   it("accepts a handler map with one correctly typed handler per job type", () => {
-    expectTypeOf({ "document.analyze": analyze, "webhook.deliver": deliver }).toExtend<Handlers>();
-    const handlers = defineHandlers(catalog, { "document.analyze": analyze, "webhook.deliver": deliver });
+    expectTypeOf({ "document.analyze": analyze, "webhook.deliver": deliver, "runs.prune": prune }).toExtend<Handlers>();
+    const handlers = defineHandlers(catalog, { "document.analyze": analyze, "webhook.deliver": deliver, "runs.prune": prune });
     expectTypeOf(handlers["webhook.deliver"]).toEqualTypeOf<JobHandler<typeof webhookDeliver>>();
   });
 
@@ -132,12 +135,20 @@ describe("types flow from the zod contract", () => {
 
   it("rejects a handler whose result breaks its output schema", () => {
     const wrongResult = async () => ({ status: "ok" });
-    expectTypeOf<{ "document.analyze": typeof analyze; "webhook.deliver": typeof wrongResult }>().not.toExtend<Handlers>();
+    expectTypeOf<{
+      "document.analyze": typeof analyze;
+      "webhook.deliver": typeof wrongResult;
+      "runs.prune": typeof prune;
+    }>().not.toExtend<Handlers>();
   });
 
   it("rejects a handler that expects another job's input", () => {
     const wrongInput = async (input: { url: string; payload: string }) => ({ status: 200, durationMs: 1, responseBody: input.url });
-    expectTypeOf<{ "document.analyze": typeof wrongInput; "webhook.deliver": typeof deliver }>().not.toExtend<Handlers>();
+    expectTypeOf<{
+      "document.analyze": typeof wrongInput;
+      "webhook.deliver": typeof deliver;
+      "runs.prune": typeof prune;
+    }>().not.toExtend<Handlers>();
   });
 
   it("types ctx.progress data from the contract", () => {

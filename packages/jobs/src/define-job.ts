@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { backoffSchema, defaultBackoff, type Backoff, type BackoffConfig } from "./backoff";
+import { checkSchedules, type Schedule, type ScheduleConfig } from "./schedule";
 
 /** How urgently a run should start, relative to the other waiting runs of its queue. */
 export const priorities = ["low", "normal", "high", "critical"] as const;
@@ -33,7 +34,20 @@ export interface JobDefaults {
   queue: string;
   /** The wait before each next attempt (default: exponential 5 s, 25 s, 125 s…, capped at 1 hour). */
   backoff: Backoff;
+  /**
+   * How long finished runs (and their events) are kept, by outcome (default:
+   * completed and cancelled 7 days, failed 30 days). Unfinished runs are never pruned.
+   */
+  retention: Retention;
 }
+
+export interface Retention {
+  completedMs: number;
+  failedMs: number;
+  cancelledMs: number;
+}
+
+const day = 24 * 60 * 60 * 1000;
 
 export const defaultJobDefaults: JobDefaults = {
   maxAttempts: 3,
@@ -41,6 +55,7 @@ export const defaultJobDefaults: JobDefaults = {
   priority: "normal",
   queue: "default",
   backoff: defaultBackoff,
+  retention: { completedMs: 7 * day, failedMs: 30 * day, cancelledMs: 7 * day },
 };
 
 /** What a job type's author writes: the name, the three schemas and any defaults that differ. */
@@ -58,12 +73,14 @@ export interface JobDefinitionConfig<
   output: Output;
   /** Shape of the `data` a handler may attach to a progress report. */
   progress: Progress;
-  defaults?: Partial<Omit<JobDefaults, "backoff">> & { backoff?: BackoffConfig };
+  defaults?: Partial<Omit<JobDefaults, "backoff" | "retention">> & { backoff?: BackoffConfig; retention?: Partial<Retention> };
   /**
    * A short human label for a run, shown in lists (default: the job type's
    * name). Lists never carry inputs, which may be megabytes.
    */
   label?: (input: z.output<Input>) => string;
+  /** Cron schedules: each firing submits a run of this type with the schedule's input. */
+  schedules?: readonly ScheduleConfig<z.input<Input>>[];
 }
 
 /** A job type: its schemas and its complete defaults. */
@@ -80,6 +97,7 @@ export interface JobDefinition<
   readonly progress: Progress;
   readonly defaults: JobDefaults;
   readonly label: (input: z.output<Input>) => string;
+  readonly schedules: readonly Schedule[];
 }
 
 export type AnyJobDefinition = JobDefinition<string, z.ZodType, z.ZodType, z.ZodType>;
@@ -115,7 +133,11 @@ export function defineJob<
 >(
   config: JobDefinitionConfig<Name, Input, Output, Progress>,
 ): JobDefinition<Name, Input, Output, Progress> {
-  const defaults = { ...defaultJobDefaults, ...config.defaults };
+  const defaults = {
+    ...defaultJobDefaults,
+    ...config.defaults,
+    retention: { ...defaultJobDefaults.retention, ...config.defaults?.retention },
+  };
   const checked = jobDefaultsSchema.safeParse(defaults);
   if (!checked.success) {
     throw new Error(`defineJob(${config.name}): invalid defaults: ${z.prettifyError(checked.error)}`);
@@ -128,6 +150,7 @@ export function defineJob<
     progress: config.progress,
     defaults: checked.data,
     label: config.label ?? (() => config.name),
+    schedules: Object.freeze(checkSchedules(config.name, config.input, config.schedules ?? [])),
   });
 }
 
@@ -143,4 +166,11 @@ const jobDefaultsSchema = z.object({
   priority: prioritySchema,
   queue: queueNameSchema,
   backoff: backoffSchema,
+  retention: z
+    .object({
+      completedMs: z.number().int().min(60_000).max(3650 * day),
+      failedMs: z.number().int().min(60_000).max(3650 * day),
+      cancelledMs: z.number().int().min(60_000).max(3650 * day),
+    })
+    .strict(),
 });

@@ -17,13 +17,16 @@ export * from "./handler";
 export * from "./run";
 export { documentAnalyze, maxDocumentLength, analysisStages } from "./jobs/document-analyze";
 export { webhookDeliver } from "./jobs/webhook-deliver";
+export { pruneFinishedRuns } from "./jobs/prune-runs";
 
 import { defineCatalog } from "./catalog";
 import { documentAnalyze } from "./jobs/document-analyze";
+import { pruneFinishedRuns } from "./jobs/prune-runs";
 import { webhookDeliver } from "./jobs/webhook-deliver";
 
 /** Every job type Conveyor runs. Add a contract file under jobs/ and list it here. */
-export const catalog = defineCatalog([documentAnalyze, webhookDeliver]);
+export const catalog = defineCatalog([documentAnalyze, webhookDeliver, pruneFinishedRuns]);
 export type ConveyorCatalog = typeof catalog;
 
 export * from "./backoff";
+export * from "./schedule";

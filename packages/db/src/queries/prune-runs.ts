@@ -1,0 +1,45 @@
+import type { Catalog, Retention } from "@conveyor/jobs";
+import type { SqlClient } from "../client";
+
+/** Rows deleted per statement, so pruning a large backlog never holds long locks. */
+const batchSize = 5_000;
+
+export interface PruneResult {
+  /** Runs deleted (their events go with them), per job type. */
+  deleted: Record<string, number>;
+}
+
+/**
+ * Delete finished runs older than their contract's retention: completed,
+ * failed and cancelled each after their own period. Unfinished runs are
+ * never touched, however old. Runs of types no longer in the catalogue are
+ * kept (their retention is unknown).
+ */
+export async function pruneRuns(sql: SqlClient, catalog: Catalog): Promise<PruneResult> {
+  const deleted: Record<string, number> = {};
+  for (const job of Object.values(catalog)) {
+    deleted[job.name] = await pruneType(sql, job.name, job.defaults.retention);
+  }
+  return { deleted };
+}
+
+async function pruneType(sql: SqlClient, type: string, retention: Retention): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const [row] = await sql<{ deleted: number }[]>`
+      with doomed as (
+        select id from conveyor.runs
+         where type = ${type}
+           and ((status = 'completed' and finished_at < now() - ${`${retention.completedMs} milliseconds`}::interval)
+             or (status = 'failed' and finished_at < now() - ${`${retention.failedMs} milliseconds`}::interval)
+             or (status = 'cancelled' and finished_at < now() - ${`${retention.cancelledMs} milliseconds`}::interval))
+         limit ${batchSize}
+      ), gone as (
+        delete from conveyor.runs where id in (select id from doomed) returning id
+      )
+      select count(*)::int as deleted from gone`;
+    const deleted = row?.deleted ?? 0;
+    total += deleted;
+    if (deleted < batchSize) return total;
+  }
+}
