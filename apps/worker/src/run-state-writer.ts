@@ -19,6 +19,8 @@ export interface RunStateWriterOptions {
 
 interface Pending<T> {
   item: T;
+  /** Writes of this outcome that failed so far (the database was unreachable, say). */
+  failures: number;
   resolve: (stillRunning: boolean) => void;
   reject: (error: unknown) => void;
 }
@@ -31,6 +33,8 @@ interface ProgressThrottle {
 
 /** Batches sent before the first answers; more only queue up in the connection. */
 const maxBatchesInFlight = 4;
+/** Failed writes of one outcome before its attempt gives up (about 1 minute of pauses). */
+const maxWriteFailures = 20;
 
 /** A completion as the executor reports it; the writer adds the start when that is still unwritten. */
 export type Result = Omit<Completion, "start" | "finishedAt">;
@@ -60,6 +64,8 @@ export class RunStateWriter {
   private flushScheduled = false;
   /** Batches sent and not yet answered; on one connection they are pipelined and run in order. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Outcomes waiting to be written again after a failed write. */
+  private retrying = 0;
 
   constructor(
     private readonly sql: SqlClient,
@@ -114,8 +120,9 @@ export class RunStateWriter {
   /** Write everything still pending (used on shutdown). */
   async drain(): Promise<void> {
     for (const runId of [...this.throttles.keys()]) this.releaseWaitingProgress(runId, { forget: true });
-    while (this.inFlight.size > 0 || this.flushScheduled || this.hasWork()) {
+    while (this.inFlight.size > 0 || this.flushScheduled || this.hasWork() || this.retrying > 0) {
       if (this.inFlight.size > 0) await Promise.all(this.inFlight);
+      else if (this.retrying > 0 && !this.hasWork()) await new Promise((resolve) => setTimeout(resolve, 50));
       else this.flush();
     }
   }
@@ -136,7 +143,7 @@ export class RunStateWriter {
 
   private enqueue<T>(list: Pending<T>[], item: T): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      list.push({ item, resolve, reject });
+      list.push({ item, failures: 0, resolve, reject });
       this.scheduleFlush();
     });
   }
@@ -168,27 +175,37 @@ export class RunStateWriter {
     this.completions = [];
     this.failures = [];
 
-    // A completion whose start is not known to be written carries it: one row update for both
-    // (and harmless when the start was in a batch still in flight). Unless the run also has
-    // progress in this batch: that needs the run marked running first.
+    // A run finishing in this batch takes its start with it until the outcome is written: a
+    // completion writes it in the same row update (harmless when the start was written meanwhile),
+    // and an outcome retried after a failed batch still has it. Writing a start twice changes nothing.
     const withProgress = new Set(progress.map((update) => update.id));
-    for (const pending of completions) {
-      const start = this.unwrittenStarts.get(pending.item.id);
-      if (!start || withProgress.has(pending.item.id)) continue;
-      pending.item = { ...pending.item, start: start.record };
-      this.unwrittenStarts.delete(pending.item.id);
-    }
-    // Other starts go first in this batch; so does the start of a run finishing in this batch
-    // (writing a start twice changes nothing).
-    const finishing = new Set([...completions, ...failures].map((pending) => pending.item.id));
     const starts: StartRecord[] = [];
+    const takeStart = (id: string, carried: StartRecord | undefined) => {
+      const start = this.unwrittenStarts.get(id)?.record ?? carried;
+      this.unwrittenStarts.delete(id);
+      return start;
+    };
+    for (const pending of completions) {
+      const start = takeStart(pending.item.id, pending.item.start);
+      if (!start) continue;
+      pending.item = { ...pending.item, start };
+      // Progress in this batch needs the run marked running before it.
+      if (withProgress.has(pending.item.id)) starts.push(start);
+    }
+    for (const pending of failures) {
+      const start = takeStart(pending.item.id, pending.item.start);
+      if (!start) continue;
+      pending.item = { ...pending.item, start };
+      // A failure is recorded only for a run marked running.
+      starts.push(start);
+    }
+    // Starts of runs still executing go first in this batch.
     for (const start of this.unwrittenStarts.values()) {
-      if (!start.sent || finishing.has(start.record.id)) {
+      if (!start.sent) {
         start.sent = true;
         starts.push(start.record);
       }
     }
-    for (const id of finishing) this.unwrittenStarts.delete(id);
 
     const batch = this.writeBatch(starts, progress, completions, failures).finally(() => {
       this.inFlight.delete(batch);
@@ -215,23 +232,48 @@ export class RunStateWriter {
       (error: unknown) => this.onError(error),
     );
     const progressWritten = writeProgress(this.sql, progress).catch((error: unknown) => this.onError(error));
-    const completed = settle(completions, () => completeRuns(this.sql, completions.map((pending) => pending.item)), this.onError);
-    const failed = settle(failures, () => failRuns(this.sql, failures.map((pending) => pending.item)), this.onError);
+    // A retried outcome joins whatever list is current when its pause ends (flush replaces them).
+    const completed = settle(completions, () => completeRuns(this.sql, completions.map((pending) => pending.item)), (error) =>
+      this.retryLater(completions, error, (retry) => this.completions.push(...retry)),
+    );
+    const failed = settle(failures, () => failRuns(this.sql, failures.map((pending) => pending.item)), (error) =>
+      this.retryLater(failures, error, (retry) => this.failures.push(...retry)),
+    );
     await Promise.all([startsWritten, progressWritten, completed, failed]);
+  }
+
+  /**
+   * An outcome that could not be written (PostgreSQL restarting, a dropped
+   * connection) is written again after a pause that grows with each failure:
+   * it is what the run's attempt produced, and nothing else will record it.
+   * After `maxWriteFailures` the attempt's promise rejects (graphile-worker
+   * then retries the job).
+   */
+  private retryLater<T>(failed: Pending<T>[], error: unknown, requeue: (retry: Pending<T>[]) => void): void {
+    this.onError(error);
+    const retry = failed.filter((pending) => ++pending.failures < maxWriteFailures);
+    for (const pending of failed) if (pending.failures >= maxWriteFailures) pending.reject(error);
+    if (retry.length === 0) return;
+    const delay = Math.min(100 * 2 ** Math.min(retry[0]!.failures, 6), 5_000);
+    this.retrying++;
+    setTimeout(() => {
+      this.retrying--;
+      requeue(retry);
+      this.scheduleFlush();
+    }, delay);
   }
 }
 
 async function settle<T extends { id: string }>(
   pending: Pending<T>[],
   write: () => Promise<Set<string>>,
-  onError: (error: unknown) => void,
+  onFailure: (error: unknown) => void,
 ): Promise<void> {
   if (pending.length === 0) return;
   try {
     const stillRunning = await write();
     for (const entry of pending) entry.resolve(stillRunning.has(entry.item.id));
   } catch (error) {
-    onError(error);
-    for (const entry of pending) entry.reject(error);
+    onFailure(error);
   }
 }

@@ -51,7 +51,16 @@ const tick = defineJob({
     { name: "tick-live-only", cron: "* * * * *", input: { source: "live" } },
   ],
 });
-const catalog = defineCatalog([steps, flaky, tick]);
+/** Calls a (pretend) host: at most 2 per second per host. */
+const limited = defineJob({
+  name: "test.limited",
+  description: "Rate limited per host",
+  input: z.object({ host: z.string() }),
+  output: z.object({}),
+  progress: z.object({}),
+  rateLimit: { max: 2, perMs: 1_000, key: (input) => input.host },
+});
+const catalog = defineCatalog([steps, flaky, tick, limited]);
 
 /** Runs that wait until the test opens their gate (to stop the worker mid-run). */
 const gates = new Map<string, () => void>();
@@ -77,6 +86,7 @@ const handlers = defineHandlers(catalog, {
     return { sum };
   },
   "test.tick": async () => ({}),
+  "test.limited": async () => ({}),
   "test.flaky": async (input, ctx) => {
     if (ctx.attempt <= input.failUntilAttempt) throw new Error(`flaky on attempt ${ctx.attempt}`);
     return { attempt: ctx.attempt };
@@ -280,6 +290,35 @@ describe("queues", () => {
     const latestStart = Math.max(...runs.map((run) => run.startedAt!.getTime()));
     const earliestFinish = Math.min(...runs.map((run) => run.finishedAt!.getTime()));
     expect(latestStart).toBeLessThan(earliestFinish);
+  });
+});
+
+describe("rate limits", () => {
+  it("starts at most 2 runs per second per host, holding the rest as scheduled without spending attempts", async () => {
+    const submittedAt = Date.now();
+    const hostA = await Promise.all([1, 2, 3, 4, 5].map(async () => (await submit(db, catalog, { type: "test.limited", input: { host: "a.example" } })).id));
+    const hostB = await Promise.all([1, 2].map(async () => (await submit(db, catalog, { type: "test.limited", input: { host: "b.example" } })).id));
+    const heldBack = await waitFor("a run to be held back", async () => {
+      for (const id of hostA) {
+        const run = await getRun(db, id);
+        if (run.status === "scheduled") return run;
+      }
+      return undefined;
+    });
+    expect(heldBack.attempts).toBe(0);
+
+    const runsA = await Promise.all(hostA.map(finished));
+    const runsB = await Promise.all(hostB.map(finished));
+    for (const run of [...runsA, ...runsB]) expect(run).toMatchObject({ status: "completed", attempts: 1 });
+    // Five starts at two per window need three windows: the last starts more than a second after the first.
+    const startsA = runsA.map((run) => run.startedAt!.getTime()).sort((a, b) => a - b);
+    expect(startsA.at(-1)! - startsA[0]!).toBeGreaterThan(1_000);
+    // Another host is not held back by the first one's limit.
+    for (const run of runsB) expect(run.startedAt!.getTime() - submittedAt).toBeLessThan(1_000);
+    const windows = await db.$client<{ used: number }[]>`
+      select used from conveyor.rate_windows where bucket = 'test.limited:a.example'`;
+    expect(windows.every((window) => window.used <= 2)).toBe(true);
+    expect(windows.reduce((sum, window) => sum + window.used, 0)).toBe(5);
   });
 });
 

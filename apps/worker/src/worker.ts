@@ -11,12 +11,15 @@ import {
   deregisterWorker,
   heartbeatWorker,
   reapLostWorkers,
+  deferRun,
+  takeRateSlot,
   type AttemptJob,
+  type StartedRun,
   type SqlClient,
   type WorkerRegistration,
 } from "@conveyor/db";
 import type { Catalog, JobHandlers } from "@conveyor/jobs";
-import { bindCatalog } from "./bind-handler";
+import { bindCatalog, type BoundJob } from "./bind-handler";
 import { executeRun } from "./execute-run";
 import { fireSchedule } from "./fire-schedule";
 import { RunLogger } from "./run-logger";
@@ -100,6 +103,7 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
     taskList[name] = async (payload, helpers) => {
       const started = await starter.start(readAttemptJob(payload));
       if (!started) return; // finished, cancelled, or a job that outlived its attempt: nothing to do
+      if (!(await withinRateLimit(db.$client, job, started))) return; // deferred to the limit's next window
       writer.recordStart({
         id: started.id,
         attempt: started.attempts,
@@ -178,6 +182,26 @@ function readAttemptJob(payload: unknown): AttemptJob {
     return { runId: payload.runId, attempt };
   }
   throw new Error(`job payload has no runId: ${JSON.stringify(payload)}`);
+}
+
+/**
+ * Take a start from the run's rate limit, if its job type has one. When the
+ * window is full, the run goes back to `scheduled` for the next window (no
+ * attempt spent) and false is returned.
+ */
+async function withinRateLimit(sql: SqlClient, bound: BoundJob, run: StartedRun): Promise<boolean> {
+  const limit = bound.job.rateLimit;
+  if (!limit) return true;
+  let key: string;
+  try {
+    key = limit.key(run.input);
+  } catch {
+    return true; // input that no longer parses fails in the attempt itself, with its field errors
+  }
+  const decision = await takeRateSlot(sql, `${bound.job.name}:${key}`, limit.max, limit.perMs);
+  if (decision.granted) return true;
+  await deferRun(sql, run.id, run.attempts, decision.retryAt);
+  return false;
 }
 
 /** After the cancel listener reconnects: abort the attempts whose runs were cancelled meanwhile. */

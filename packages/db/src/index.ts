@@ -16,3 +16,4 @@ export * from "./queries/reap-lost-workers";
 export * from "./queries/queue-stats";
 export * from "./queries/schedules";
 export * from "./queries/prune-runs";
+export * from "./queries/rate-limits";

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   index,
+  primaryKey,
   integer,
   jsonb,
   pgSchema,
@@ -125,3 +126,18 @@ export const workers = conveyor.table("workers", {
 });
 
 export type WorkerRow = typeof workers.$inferSelect;
+
+/**
+ * Rate-limit windows: how many runs of a bucket (a job type, or a job type
+ * and a key from the input) started in each fixed window. Shared by every
+ * worker, so a limit holds across all of them.
+ */
+export const rateWindows = conveyor.table(
+  "rate_windows",
+  {
+    bucket: text("bucket").notNull(),
+    windowStart: timestamp("window_start", { withTimezone: true, mode: "date" }).notNull(),
+    used: integer("used").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bucket, t.windowStart] })],
+);

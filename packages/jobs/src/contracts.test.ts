@@ -52,7 +52,14 @@ describe("defineJob", () => {
     // Jitter takes up to its fraction off the wait.
     expect(backoffDelayMs({ type: "fixed", delayMs: 1_000, jitter: 0.5 }, 1, () => 1)).toBe(500);
     expect(() =>
-      defineJob({ ...job, schedules: [], name: "bad.backoff", defaults: { backoff: { type: "fixed", delayMs: -1 } } }),
+      defineJob({
+        name: "bad.backoff",
+        description: "A backoff that waits a negative time",
+        input: z.object({}),
+        output: z.object({}),
+        progress: z.object({}),
+        defaults: { backoff: { type: "fixed", delayMs: -1 } },
+      }),
     ).toThrow(/backoff\.delayMs/);
   });
 

@@ -81,6 +81,18 @@ export interface JobDefinitionConfig<
   label?: (input: z.output<Input>) => string;
   /** Cron schedules: each firing submits a run of this type with the schedule's input. */
   schedules?: readonly ScheduleConfig<z.input<Input>>[];
+  /**
+   * At most `max` runs start per `perMs` (fixed windows), across all workers;
+   * with `key`, per value of the key (e.g. per host or per user). A run held
+   * back waits as `scheduled` until the next window, without spending an attempt.
+   */
+  rateLimit?: RateLimitConfig<z.output<Input>>;
+}
+
+export interface RateLimitConfig<Input> {
+  max: number;
+  perMs: number;
+  key?: (input: Input) => string;
 }
 
 /** A job type: its schemas and its complete defaults. */
@@ -98,6 +110,14 @@ export interface JobDefinition<
   readonly defaults: JobDefaults;
   readonly label: (input: z.output<Input>) => string;
   readonly schedules: readonly Schedule[];
+  readonly rateLimit: RateLimit | null;
+}
+
+/** A rate limit as the worker applies it: the key function takes the parsed input. */
+export interface RateLimit {
+  readonly max: number;
+  readonly perMs: number;
+  readonly key: (input: unknown) => string;
 }
 
 export type AnyJobDefinition = JobDefinition<string, z.ZodType, z.ZodType, z.ZodType>;
@@ -151,6 +171,20 @@ export function defineJob<
     defaults: checked.data,
     label: config.label ?? (() => config.name),
     schedules: Object.freeze(checkSchedules(config.name, config.input, config.schedules ?? [])),
+    rateLimit: config.rateLimit ? checkRateLimit(config.name, config.input, config.rateLimit) : null,
+  });
+}
+
+function checkRateLimit<Input extends z.ZodType>(name: string, input: Input, limit: RateLimitConfig<z.output<Input>>): RateLimit {
+  const checked = z
+    .object({ max: z.number().int().min(1).max(1_000_000), perMs: z.number().int().min(100).max(24 * 60 * 60 * 1000) })
+    .safeParse({ max: limit.max, perMs: limit.perMs });
+  if (!checked.success) throw new Error(`defineJob(${name}): invalid rateLimit: ${z.prettifyError(checked.error)}`);
+  const keyOf = limit.key;
+  return Object.freeze({
+    ...checked.data,
+    // The worker calls this with input it has just parsed with this contract's schema.
+    key: (raw: unknown) => (keyOf ? keyOf(z.parse(input, raw)) : ""),
   });
 }
 

@@ -10,16 +10,23 @@ export interface SpawnedWorker {
   stop(): Promise<number | null>;
   /** SIGKILL, as a crash or the OOM killer would: no clean-up runs. */
   kill(): Promise<void>;
+  /** Whether the process is still running. */
+  alive(): boolean;
 }
 
 /**
- * Start the real worker (`src/main.ts`) as a separate process on a database,
- * and wait until it reports that it is taking runs.
+ * Start the real worker (`src/main.ts`, or another entry relative to the
+ * worker package) as a separate process on a database, and wait until it
+ * reports that it is taking runs.
  */
-export async function spawnWorker(databaseUrl: string, env: Record<string, string> = {}): Promise<SpawnedWorker> {
+export async function spawnWorker(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  entry = "src/main.ts",
+): Promise<SpawnedWorker> {
   // Node itself with tsx as a loader (not the tsx launcher, which would run the worker in a child
   // of its own): a signal sent to this process reaches the worker, SIGKILL included.
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
     cwd: workerRoot,
     env: { ...process.env, DATABASE_URL: databaseUrl, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -48,6 +55,7 @@ export async function spawnWorker(databaseUrl: string, env: Record<string, strin
       if (child.exitCode === null) child.kill("SIGTERM");
       return exited;
     },
+    alive: () => child.exitCode === null && child.signalCode === null,
     async kill() {
       if (child.exitCode === null) child.kill("SIGKILL");
       await exited;

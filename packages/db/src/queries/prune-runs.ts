@@ -1,5 +1,6 @@
 import type { Catalog, Retention } from "@conveyor/jobs";
 import type { SqlClient } from "../client";
+import { pruneRateWindows } from "./rate-limits";
 
 /** Rows deleted per statement, so pruning a large backlog never holds long locks. */
 const batchSize = 5_000;
@@ -20,6 +21,7 @@ export async function pruneRuns(sql: SqlClient, catalog: Catalog): Promise<Prune
   for (const job of Object.values(catalog)) {
     deleted[job.name] = await pruneType(sql, job.name, job.defaults.retention);
   }
+  await pruneRateWindows(sql);
   return { deleted };
 }
 

@@ -173,6 +173,8 @@ export interface Failure {
   error: string;
   /** When the next attempt may start, or null when the run has failed for good. */
   nextAttemptAt: string | null;
+  /** The attempt's start, kept by the writer until the outcome is written (not used by this statement). */
+  start?: StartRecord;
 }
 
 /**

@@ -1,3 +1,4 @@
 export { createTestDatabase, type TestDatabase } from "./test-database";
 export { withDatabase } from "./database-url";
 export { waitFor } from "./wait-for";
+export { spawnEmbeddedPostgres } from "./spawn-embedded-postgres";
