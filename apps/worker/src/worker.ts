@@ -58,7 +58,8 @@ export interface ConveyorWorker {
 
 /**
  * Start executing the catalogue's runs. Every job type becomes a
- * graphile-worker task whose payload is just the run id.
+ * graphile-worker task whose payload names the run and the attempt it is for;
+ * the catalogue's schedules become graphile-worker cron items.
  */
 export async function startWorker<C extends Catalog>(options: WorkerOptions<C>): Promise<ConveyorWorker> {
   const concurrency = options.concurrency ?? 10;
@@ -143,6 +144,7 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
       },
     },
   });
+  // Every heartbeat also takes over from workers that stopped heartbeating.
   const heartbeat = async () => {
     try {
       await heartbeatWorker(db, registration);
