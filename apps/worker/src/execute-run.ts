@@ -5,6 +5,7 @@ import type { BoundJob } from "./bind-handler";
 import type { RunStateWriter } from "./run-state-writer";
 import type { RunLogger } from "./run-logger";
 import { RunCancelledError, type RunningAttempts } from "./running-attempts";
+import type { ChildRunsFactory } from "./child-runs";
 
 /** Why an attempt's signal aborted; the message becomes the run's error. */
 export class AttemptTimeoutError extends Error {
@@ -26,7 +27,13 @@ export type AttemptOutcome = "completed" | "retrying" | "failed" | "discarded";
 export async function executeRun(
   run: StartedRun,
   bound: BoundJob,
-  deps: { writer: RunStateWriter; logger: RunLogger; stopSignals: readonly AbortSignal[]; running: RunningAttempts },
+  deps: {
+    writer: RunStateWriter;
+    logger: RunLogger;
+    stopSignals: readonly AbortSignal[];
+    running: RunningAttempts;
+    childRuns: ChildRunsFactory;
+  },
 ): Promise<AttemptOutcome> {
   const { writer, logger } = deps;
   const { job } = bound;
@@ -39,22 +46,24 @@ export async function executeRun(
   const unlink = abortWith(attempt, deps.stopSignals);
   const untrack = deps.running.add(run.id, attempt);
   const signal = attempt.signal;
+  const progress: JobContext["progress"] = (percent, message, data) => {
+    if (!Number.isFinite(percent)) return;
+    const checked = data === undefined ? undefined : job.progress.parse(data);
+    writer.reportProgress({
+      id: run.id,
+      percent: Math.min(100, Math.max(0, percent)),
+      message: message ?? null,
+      data: checked ?? null,
+    });
+  };
   const ctx: JobContext = {
     runId: run.id,
     attempt: run.attempts,
     maxAttempts: run.maxAttempts,
     signal,
-    progress: (percent, message, data) => {
-      if (!Number.isFinite(percent)) return;
-      const checked = data === undefined ? undefined : job.progress.parse(data);
-      writer.reportProgress({
-        id: run.id,
-        percent: Math.min(100, Math.max(0, percent)),
-        message: message ?? null,
-        data: checked ?? null,
-      });
-    },
+    progress,
     log: (message, fields) => log.info(message, fields),
+    children: deps.childRuns(run.id, (percent, message) => progress(percent, message), signal),
   };
 
   // A queued payload may predate the current contract: the input is validated again.

@@ -60,7 +60,15 @@ const limited = defineJob({
   progress: z.object({}),
   rateLimit: { max: 2, perMs: 1_000, key: (input) => input.host },
 });
-const catalog = defineCatalog([steps, flaky, tick, limited]);
+/** A flow: starts one `test.steps` child per entry (holding it that long, or gating it), waits, sums. */
+const parent = defineJob({
+  name: "test.parent",
+  description: "Starts child runs and waits for them",
+  input: z.object({ holds: z.array(z.number().int()).default([]), gates: z.array(z.string()).default([]) }),
+  output: z.object({ sum: z.number().int(), statuses: z.array(z.string()) }),
+  progress: z.object({}),
+});
+const catalog = defineCatalog([steps, flaky, tick, limited, parent]);
 
 /** Runs that wait until the test opens their gate (to stop the worker mid-run). */
 const gates = new Map<string, () => void>();
@@ -87,6 +95,13 @@ const handlers = defineHandlers(catalog, {
   },
   "test.tick": async () => ({}),
   "test.limited": async () => ({}),
+  "test.parent": async (input, ctx) => {
+    for (const holdMs of input.holds) await ctx.children.submit(steps, { steps: 1, holdMs });
+    for (const gate of input.gates) await ctx.children.submit(steps, { steps: 1, gate });
+    const outcomes = await ctx.children.waitAll();
+    const sum = outcomes.reduce((total, child) => total + (child.status === "completed" ? 1 : 0), 0);
+    return { sum, statuses: outcomes.map((child) => child.status) };
+  },
   "test.flaky": async (input, ctx) => {
     if (ctx.attempt <= input.failUntilAttempt) throw new Error(`flaky on attempt ${ctx.attempt}`);
     return { attempt: ctx.attempt };
@@ -319,6 +334,36 @@ describe("rate limits", () => {
       select used from conveyor.rate_windows where bucket = 'test.limited:a.example'`;
     expect(windows.every((window) => window.used <= 2)).toBe(true);
     expect(windows.reduce((sum, window) => sum + window.used, 0)).toBe(5);
+  });
+});
+
+describe("flows", () => {
+  it("lets a run start children and wait for them, its progress following theirs", async () => {
+    const { id } = await submit(db, catalog, { type: "test.parent", input: { holds: [50, 700, 1_400] } });
+    const run = await finished(id);
+    expect(run).toMatchObject({ status: "completed", output: { sum: 3, statuses: ["completed", "completed", "completed"] } });
+    const children = await db.$client<{ id: string; status: string }[]>`
+      select id, status from conveyor.runs where parent_id = ${id}`;
+    expect(children.map((child) => child.status)).toEqual(["completed", "completed", "completed"]);
+    const progress = (await readRunEvents(db, id, null)).filter((event) => event.kind === "progress");
+    const between = progress.filter((event) => (event.data?.percent ?? 0) > 0 && (event.data?.percent ?? 100) < 100);
+    expect(between.length).toBeGreaterThan(0);
+    expect(between.map((event) => event.data?.message)).toContain("1 of 3 child runs finished");
+  });
+
+  it("cancels a run's unfinished children with it", async () => {
+    const { id } = await submit(db, catalog, { type: "test.parent", input: { gates: ["flow-1", "flow-2"] } });
+    await waitFor("both children to start", async () => (gates.has("flow-1") && gates.has("flow-2") ? true : undefined));
+    expect(await cancelRun(db.$client, id)).toEqual({ id, status: "cancelled" });
+    const children = await db.$client<{ id: string; status: string }[]>`select id, status from conveyor.runs where parent_id = ${id}`;
+    expect(children.map((child) => child.status)).toEqual(["cancelled", "cancelled"]);
+    for (const child of children) {
+      const last = (await readRunEvents(db, child.id, null)).at(-1);
+      expect(last).toMatchObject({ kind: "cancelled", data: { reason: "its parent run was cancelled" } });
+      await waitFor("the child's signal to abort", async () => abortReasons.get(child.id), { timeoutMs: 1_000 });
+    }
+    gates.get("flow-1")?.();
+    gates.get("flow-2")?.();
   });
 });
 

@@ -22,6 +22,7 @@ import type { Catalog, JobHandlers } from "@conveyor/jobs";
 import { bindCatalog, type BoundJob } from "./bind-handler";
 import { executeRun } from "./execute-run";
 import { fireSchedule } from "./fire-schedule";
+import { childRunsFactory } from "./child-runs";
 import { RunLogger } from "./run-logger";
 import { RunStarter } from "./run-starter";
 import { RunStateWriter } from "./run-state-writer";
@@ -83,6 +84,7 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   const shutdown = new AbortController();
   const bound = bindCatalog(options.catalog, options.handlers);
   const running = new RunningAttempts();
+  const childRuns = childRunsFactory(db, options.catalog);
   const registration: WorkerRegistration = {
     id: `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
     hostname: hostname(),
@@ -111,7 +113,13 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
         workerId: registration.id,
         startedAt: new Date().toISOString(),
       });
-      await executeRun(started, job, { writer, logger, running, stopSignals: [shutdown.signal, helpers.abortSignal] });
+      await executeRun(started, job, {
+        writer,
+        logger,
+        running,
+        childRuns,
+        stopSignals: [shutdown.signal, helpers.abortSignal],
+      });
     };
   }
 

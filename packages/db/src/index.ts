@@ -17,3 +17,4 @@ export * from "./queries/queue-stats";
 export * from "./queries/schedules";
 export * from "./queries/prune-runs";
 export * from "./queries/rate-limits";
+export * from "./queries/flows";

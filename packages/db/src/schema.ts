@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
   index,
   primaryKey,
@@ -58,6 +59,8 @@ export const runs = conveyor.table(
     progressMessage: text("progress_message"),
     progressData: jsonb("progress_data"),
     attempts: integer("attempts").notNull().default(0),
+    /** The run that started this one as a child (flows); deleting the parent deletes its children. */
+    parentId: uuid("parent_id").references((): AnyPgColumn => runs.id, { onDelete: "cascade" }),
     /** The worker executing the current attempt (see `workers`): how a lost attempt is found. */
     workerId: text("worker_id"),
     maxAttempts: integer("max_attempts").notNull(),
@@ -80,6 +83,7 @@ export const runs = conveyor.table(
     index("runs_status_created_at_idx").on(t.status, t.createdAt.desc()),
     index("runs_type_created_at_idx").on(t.type, t.createdAt.desc()),
     index("runs_queue_created_at_idx").on(t.queue, t.createdAt.desc()),
+    index("runs_parent_id_idx").on(t.parentId).where(sql`${t.parentId} is not null`),
     uniqueIndex("runs_owner_idempotency_key_idx")
       .on(t.ownerId, t.idempotencyKey)
       .where(sql`${t.idempotencyKey} is not null`),

@@ -1,4 +1,5 @@
-import type { AnyJobDefinition, JobOutput, JobProgressData, ParsedJobInput } from "./define-job";
+import type { AnyJobDefinition, JobInput, JobOutput, JobProgressData, ParsedJobInput } from "./define-job";
+import type { RunStatus } from "./run";
 import type { Catalog } from "./catalog";
 
 /** What a handler can do besides computing its result. */
@@ -21,6 +22,33 @@ export interface JobContext<J extends AnyJobDefinition = AnyJobDefinition> {
   progress(percent: number, message?: string, data?: JobProgressData<J>): void;
   /** A line for the run's log, kept with the run (never put secrets here). */
   log(message: string, fields?: Record<string, unknown>): void;
+  /** Child runs: a flow of work this run starts and waits for. */
+  readonly children: ChildRuns;
+}
+
+/**
+ * Start child runs and wait for them. Children are ordinary runs (visible,
+ * cancellable, retried by their own contract) linked to this run: cancelling
+ * this run cancels them. A retried attempt that submits the same children in
+ * the same order gets the existing ones back instead of new ones.
+ */
+export interface ChildRuns {
+  /** Submit a child run of any job type of the worker's catalogue; its input is typed by the contract. */
+  submit<J extends AnyJobDefinition>(job: J, input: JobInput<J>): Promise<{ id: string }>;
+  /**
+   * Wait until every child submitted so far has finished, reporting this
+   * run's progress as the children's average meanwhile. The waiting attempt
+   * keeps its worker slot. Resolves with each child's outcome, in submit order.
+   */
+  waitAll(): Promise<ChildOutcome[]>;
+}
+
+export interface ChildOutcome {
+  id: string;
+  type: string;
+  status: Extract<RunStatus, "completed" | "failed" | "cancelled">;
+  output: unknown;
+  error: string | null;
 }
 
 /** The function that performs one job type. */

@@ -15,23 +15,31 @@ const cancellable: readonly RunStatus[] = ["queued", "scheduled", "running"];
 const retryable: readonly RunStatus[] = ["failed", "cancelled"];
 
 /**
- * Cancel a run: a waiting run's job is taken away (it never starts); a
- * running run's worker is told at once (its `ctx.signal` aborts) and any
- * result it still produces is discarded.
+ * Cancel a run and its unfinished children: a waiting run's job is taken
+ * away (it never starts); a running run's worker is told at once (its
+ * `ctx.signal` aborts) and any result it still produces is discarded.
  */
 export async function cancelRun(sql: SqlClient, runId: string): Promise<{ id: string; status: RunStatus }> {
   const [row] = await sql<{ id: string; previous: RunStatus }[]>`
-    with before as (
-      select id, status from conveyor.runs where id = ${runId} for update
+    with recursive tree as (
+      -- The run and every run it started as a child (flows), at any depth.
+      select id from conveyor.runs where id = ${runId}
+      union
+      select c.id from conveyor.runs c join tree t on c.parent_id = t.id
+    ), before as (
+      select id, status from conveyor.runs where id in (select id from tree) for update
     ), cancelled as (
       update conveyor.runs r
          set status = 'cancelled', finished_at = now(), worker_id = null, updated_at = now()
         from before
        where r.id = before.id and before.status in ('queued', 'scheduled', 'running')
+         and exists (select 1 from before root where root.id = ${runId} and root.status in ('queued', 'scheduled', 'running'))
       returning r.id, before.status as previous
     ), events as (
       insert into conveyor.run_events (run_id, kind, data)
-      select id, 'cancelled', jsonb_build_object('reason', 'cancelled by request') from cancelled
+      select id, 'cancelled',
+             jsonb_build_object('reason', case when id = ${runId} then 'cancelled by request' else 'its parent run was cancelled' end)
+        from cancelled
     ), unscheduled as (
       select conveyor.unschedule_run(id) from cancelled
     ), told as (
@@ -39,9 +47,9 @@ export async function cancelRun(sql: SqlClient, runId: string): Promise<{ id: st
       select pg_notify(${cancelChannel}, id::text) from cancelled
     )
     select id, previous from cancelled
-     where (select count(*) from unscheduled) >= 0 and (select count(*) from told) >= 0
+     where id = ${runId} and (select count(*) from unscheduled) >= 0 and (select count(*) from told) >= 0
     union all
-    select id, status from before where not exists (select 1 from cancelled)`;
+    select id, status from before where id = ${runId} and not exists (select 1 from cancelled where id = ${runId})`;
   if (!row) throw new RunNotFoundError(runId);
   if (!cancellable.includes(row.previous)) throw new RunStateConflictError(runId, row.previous, "cancelled", cancellable);
   return { id: row.id, status: "cancelled" };

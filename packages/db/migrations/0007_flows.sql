@@ -1,0 +1,3 @@
+ALTER TABLE "conveyor"."runs" ADD COLUMN "parent_id" uuid;--> statement-breakpoint
+ALTER TABLE "conveyor"."runs" ADD CONSTRAINT "runs_parent_id_runs_id_fk" FOREIGN KEY ("parent_id") REFERENCES "conveyor"."runs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "runs_parent_id_idx" ON "conveyor"."runs" USING btree ("parent_id") WHERE "conveyor"."runs"."parent_id" is not null;
