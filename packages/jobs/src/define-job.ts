@@ -45,6 +45,8 @@ export interface Retention {
   completedMs: number;
   failedMs: number;
   cancelledMs: number;
+  /** Also keep at most this many finished runs of the type, newest first (default: no limit). */
+  keepAtMost?: number;
 }
 
 const day = 24 * 60 * 60 * 1000;
@@ -205,6 +207,7 @@ const jobDefaultsSchema = z.object({
       completedMs: z.number().int().min(60_000).max(3650 * day),
       failedMs: z.number().int().min(60_000).max(3650 * day),
       cancelledMs: z.number().int().min(60_000).max(3650 * day),
+      keepAtMost: z.number().int().min(1).max(1_000_000_000).optional(),
     })
     .strict(),
 });

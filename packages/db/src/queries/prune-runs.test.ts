@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { catalog } from "@conveyor/jobs";
+import { z } from "zod";
+import { catalog, defineCatalog, defineJob } from "@conveyor/jobs";
 import { createTestDatabase } from "../testing";
 import { submit } from "./submit";
 import { pruneRuns } from "./prune-runs";
@@ -39,5 +40,32 @@ describe("retention", () => {
     expect(await exists(oldFailed)).toBe(false);
     expect(await exists(oldCancelled)).toBe(false);
     for (const kept of [recentCompleted, failedAWhileAgo, ancientButQueued]) expect(await exists(kept)).toBe(true);
+  });
+});
+
+describe("retention by count", () => {
+  it("keeps only the newest finished runs of a type that sets keepAtMost, and every unfinished one", async () => {
+    const capped = defineCatalog([
+      defineJob({
+        name: "document.analyze",
+        description: "The same type with a cap on finished runs",
+        input: z.object({ text: z.string() }),
+        output: z.object({}),
+        progress: z.object({}),
+        defaults: { retention: { keepAtMost: 2 } },
+      }),
+    ]);
+    await sql`delete from conveyor.runs`;
+    const finished = [];
+    for (const minutesAgo of [40, 30, 20, 10]) {
+      const id = await runFinished("completed", 0);
+      await sql`update conveyor.runs set finished_at = now() - ${`${minutesAgo} minutes`}::interval where id = ${id}`;
+      finished.push(id);
+    }
+    const waiting = await runFinished("queued", null);
+    const { deleted } = await pruneRuns(sql, capped);
+    expect(deleted["document.analyze"]).toBe(2);
+    expect(await Promise.all(finished.map(exists))).toEqual([false, false, true, true]);
+    expect(await exists(waiting)).toBe(true);
   });
 });

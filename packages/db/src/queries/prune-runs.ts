@@ -12,8 +12,9 @@ export interface PruneResult {
 
 /**
  * Delete finished runs older than their contract's retention: completed,
- * failed and cancelled each after their own period. Unfinished runs are
- * never touched, however old. Runs of types no longer in the catalogue are
+ * failed and cancelled each after their own period, and beyond `keepAtMost`
+ * finished runs of the type when set. Unfinished runs are never touched,
+ * however old. Runs of types no longer in the catalogue are
  * kept (their retention is unknown).
  */
 export async function pruneRuns(sql: SqlClient, catalog: Catalog): Promise<PruneResult> {
@@ -26,6 +27,31 @@ export async function pruneRuns(sql: SqlClient, catalog: Catalog): Promise<Prune
 }
 
 async function pruneType(sql: SqlClient, type: string, retention: Retention): Promise<number> {
+  return (await pruneByAge(sql, type, retention)) + (retention.keepAtMost ? await pruneByCount(sql, type, retention.keepAtMost) : 0);
+}
+
+/** Finished runs of the type beyond the newest `keep`. */
+async function pruneByCount(sql: SqlClient, type: string, keep: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const [row] = await sql<{ deleted: number }[]>`
+      with doomed as (
+        select id from conveyor.runs
+         where type = ${type} and status in ('completed', 'failed', 'cancelled')
+         order by finished_at desc, id desc
+         offset ${keep}
+         limit ${batchSize}
+      ), gone as (
+        delete from conveyor.runs where id in (select id from doomed) returning id
+      )
+      select count(*)::int as deleted from gone`;
+    const deleted = row?.deleted ?? 0;
+    total += deleted;
+    if (deleted < batchSize) return total;
+  }
+}
+
+async function pruneByAge(sql: SqlClient, type: string, retention: Retention): Promise<number> {
   let total = 0;
   for (;;) {
     const [row] = await sql<{ deleted: number }[]>`
