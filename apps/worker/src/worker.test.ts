@@ -68,7 +68,16 @@ const parent = defineJob({
   output: z.object({ sum: z.number().int(), statuses: z.array(z.string()) }),
   progress: z.object({}),
 });
-const catalog = defineCatalog([steps, flaky, tick, limited, parent]);
+/** Waits in a queue that runs two at a time. */
+const paired = defineJob({
+  name: "test.paired",
+  description: "Holds a while in a queue of concurrency 2",
+  input: z.object({ holdMs: z.number().int() }),
+  output: z.object({}),
+  progress: z.object({}),
+  defaults: { queue: "pair", queueConcurrency: 2 },
+});
+const catalog = defineCatalog([steps, flaky, tick, limited, parent, paired]);
 
 /** Runs that wait until the test opens their gate (to stop the worker mid-run). */
 const gates = new Map<string, () => void>();
@@ -95,6 +104,10 @@ const handlers = defineHandlers(catalog, {
   },
   "test.tick": async () => ({}),
   "test.limited": async () => ({}),
+  "test.paired": async (input) => {
+    await new Promise((resolve) => setTimeout(resolve, input.holdMs));
+    return {};
+  },
   "test.parent": async (input, ctx) => {
     for (const holdMs of input.holds) await ctx.children.submit(steps, { steps: 1, holdMs });
     for (const gate of input.gates) await ctx.children.submit(steps, { steps: 1, gate });
@@ -292,6 +305,29 @@ describe("queues", () => {
         .map((run) => [run.startedAt!.getTime(), run.finishedAt!.getTime()] as const)
         .sort((a, b) => a[0] - b[0]);
       for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("runs a queue with concurrency 2 at most two at a time across workers", async () => {
+    const second = await startWorker({ databaseUrl: url, catalog, handlers, concurrency: 4, pollIntervalMs: 200, quiet: true });
+    try {
+      const ids = await Promise.all(
+        Array.from({ length: 8 }, async () => (await submit(db, catalog, { type: "test.paired", input: { holdMs: 200 } })).id),
+      );
+      const runs = await Promise.all(ids.map(finished));
+      const edges = runs.flatMap((run) => [
+        { at: run.startedAt!.getTime(), change: 1 },
+        { at: run.finishedAt!.getTime(), change: -1 },
+      ]);
+      // Ends before starts at the same instant: a lane is free once its run finished.
+      edges.sort((a, b) => a.at - b.at || a.change - b.change);
+      let running = 0;
+      let most = 0;
+      for (const edge of edges) most = Math.max(most, (running += edge.change));
+      expect(most).toBeLessThanOrEqual(2);
+      expect(runs.every((run) => run.status === "completed")).toBe(true);
     } finally {
       await second.stop();
     }

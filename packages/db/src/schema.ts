@@ -50,6 +50,8 @@ export const runs = conveyor.table(
     /** A short human label from the contract, so lists never need the (possibly huge) input. */
     label: text("label").notNull().default(""),
     queue: text("queue").notNull(),
+    /** graphile-worker's job queue for the run (see `laneOf`); null in the default queue. */
+    lane: text("lane"),
     status: runStatus("status").notNull().default("queued"),
     priority: runPriority("priority").notNull().default("normal"),
     input: jsonb("input").notNull(),

@@ -32,6 +32,7 @@ describe("defineJob", () => {
       timeoutMs: 60_000,
       priority: "normal",
       queue: "default",
+      queueConcurrency: 1,
       backoff: { type: "exponential", delayMs: 5_000, factor: 5, maxDelayMs: 3_600_000, jitter: 0 },
       retention: { completedMs: 7 * 86_400_000, failedMs: 30 * 86_400_000, cancelledMs: 7 * 86_400_000 },
     });
@@ -87,6 +88,14 @@ describe("defineCatalog", () => {
 
   it("refuses two job types with one name", () => {
     expect(() => defineCatalog([documentAnalyze, documentAnalyze])).toThrow(/"document.analyze" is defined twice/);
+  });
+
+  it("refuses two job types that give one queue different concurrencies", () => {
+    const onQueue = (name: string, queueConcurrency: number) =>
+      defineJob({ name, description: name, input: z.object({}), output: z.object({}), progress: z.object({}), defaults: { queue: "mail", queueConcurrency } });
+    expect(() => defineCatalog([onQueue("mail.send", 2), onQueue("mail.digest", 3)])).toThrow(
+      'queue "mail" has queueConcurrency 2 in "mail.send" but 3 in "mail.digest"',
+    );
   });
 });
 

@@ -32,6 +32,11 @@ export interface JobDefaults {
    * workers, in priority order, like a sequential in-memory processor.
    */
   queue: string;
+  /**
+   * How many runs of a named queue may run at once, across all workers
+   * (default: 1, sequential). Job types that share a queue must agree.
+   */
+  queueConcurrency: number;
   /** The wait before each next attempt (default: exponential 5 s, 25 s, 125 s…, capped at 1 hour). */
   backoff: Backoff;
   /**
@@ -56,6 +61,7 @@ export const defaultJobDefaults: JobDefaults = {
   timeoutMs: 10 * 60 * 1000,
   priority: "normal",
   queue: "default",
+  queueConcurrency: 1,
   backoff: defaultBackoff,
   retention: { completedMs: 7 * day, failedMs: 30 * day, cancelledMs: 7 * day },
 };
@@ -201,6 +207,7 @@ const jobDefaultsSchema = z.object({
   timeoutMs: z.number().int().min(100).max(7 * 24 * 60 * 60 * 1000),
   priority: prioritySchema,
   queue: queueNameSchema,
+  queueConcurrency: z.number().int().min(1).max(1_000),
   backoff: backoffSchema,
   retention: z
     .object({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { findJob, graphilePriority, submitOptionsSchema, type Catalog } from "@conveyor/jobs";
+import { findJob, graphilePriority, laneOf, submitOptionsSchema, type Catalog } from "@conveyor/jobs";
 import { InvalidRequestError, UnknownJobTypeError, type FieldIssue } from "../errors";
 import type { NewRunRow } from "../schema";
 
@@ -34,12 +34,15 @@ export function prepareSubmission(
   const chosen = options.data;
   const priority = chosen.priority ?? job.defaults.priority;
   const maxAttempts = chosen.maxAttempts ?? job.defaults.maxAttempts;
+  const id = crypto.randomUUID();
+  const queue = chosen.queue ?? job.defaults.queue;
   return {
     row: {
-      id: crypto.randomUUID(),
+      id,
       type: job.name,
       label: job.label(input.data).slice(0, 120),
-      queue: chosen.queue ?? job.defaults.queue,
+      queue,
+      lane: laneOf(catalog, queue, id),
       status: chosen.runAt && chosen.runAt.getTime() > Date.now() ? "scheduled" : "queued",
       priority,
       input: input.data,

@@ -28,9 +28,9 @@ export async function deferRun(sql: SqlClient, runId: string, attempt: number, r
     with deferred as (
       update conveyor.runs r set status = 'scheduled', run_at = ${retryAt.toISOString()}::timestamptz, updated_at = now()
        where r.id = ${runId} and r.status in ('queued', 'scheduled') and r.attempts = ${attempt - 1}
-      returning r.id, r.type, r.priority, r.queue
+      returning r.id, r.type, r.priority, r.lane
     ), rescheduled as (
-      select conveyor.schedule_attempt(id, type, ${attempt}, ${retryAt.toISOString()}::timestamptz, priority, queue) from deferred
+      select conveyor.schedule_attempt(id, type, ${attempt}, ${retryAt.toISOString()}::timestamptz, priority, lane) from deferred
     )
     select id from deferred where (select count(*) from rescheduled) >= 0`;
   return rows.length > 0;

@@ -38,7 +38,7 @@ export async function reapLostWorkers(db: Database): Promise<ReapedWorkers> {
                worker_id = null,
                updated_at = now()
          where r.worker_id = any(${deadIds}) and r.status = 'running'
-        returning r.id, r.type, r.priority, r.queue, r.attempts, r.status
+        returning r.id, r.type, r.priority, r.lane, r.attempts, r.status
       ), events as (
         insert into conveyor.run_events (run_id, kind, data)
         select id,
@@ -49,7 +49,7 @@ export async function reapLostWorkers(db: Database): Promise<ReapedWorkers> {
           from lost
       ), next_attempts as (
         -- Keyed by the run: this retires the job the dead worker held.
-        select conveyor.schedule_attempt(id, type, attempts + 1, now(), priority, queue) from lost where status = 'scheduled'
+        select conveyor.schedule_attempt(id, type, attempts + 1, now(), priority, lane) from lost where status = 'scheduled'
       )
       select id from lost where (select count(*) from next_attempts) >= 0`;
 

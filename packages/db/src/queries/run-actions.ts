@@ -120,11 +120,11 @@ function requeueSteps(sql: SqlClient) {
              progress_percent = 0, progress_message = null, progress_data = null,
              max_attempts = r.attempts + r.attempt_budget, worker_id = null, updated_at = now()
        where r.id in (select id from targets)
-      returning r.id, r.type, r.attempts, r.priority, r.queue
+      returning r.id, r.type, r.attempts, r.priority, r.lane
     ), requeued_events as (
       insert into conveyor.run_events (run_id, kind, data)
       select id, 'queued', jsonb_build_object('reason', 'retried by request') from requeued
     ), scheduled as (
-      select conveyor.schedule_attempt(id, type, attempts + 1, now(), priority, queue) from requeued
+      select conveyor.schedule_attempt(id, type, attempts + 1, now(), priority, lane) from requeued
     )`;
 }

@@ -200,7 +200,7 @@ export async function failRuns(sql: SqlClient, failures: readonly Failure[]): Pr
              updated_at = now()
         from v
        where r.id = v.id and r.status = 'running' and r.attempts = v.attempt
-      returning r.id, r.type, r.priority, r.queue, r.attempts, v.error, v."nextAttemptAt"
+      returning r.id, r.type, r.priority, r.lane, r.attempts, v.error, v."nextAttemptAt"
     ), events as (
       insert into conveyor.run_events (run_id, kind, data)
       select id,
@@ -208,7 +208,7 @@ export async function failRuns(sql: SqlClient, failures: readonly Failure[]): Pr
              jsonb_strip_nulls(jsonb_build_object('error', error, 'attempt', attempts, 'nextAttemptAt', "nextAttemptAt"))
         from updated
     ), next_attempts as (
-      select conveyor.schedule_attempt(id, type, attempts + 1, "nextAttemptAt", priority, queue)
+      select conveyor.schedule_attempt(id, type, attempts + 1, "nextAttemptAt", priority, lane)
         from updated where "nextAttemptAt" is not null
     )
     -- Referencing next_attempts makes Postgres run it.

@@ -92,8 +92,8 @@ export async function insertBatch<Q extends PgQueryResultHKT, F extends Record<s
     const specs = fresh.map(({ row, jobPriority }) => ({
       identifier: row.type,
       payload: { runId: row.id, attempt: 1 },
-      // A named queue runs one at a time across all workers (graphile-worker's job queues).
-      queue_name: row.queue === "default" ? null : row.queue,
+      // A named queue's lane: one at a time across all workers (graphile-worker's job queues).
+      queue_name: row.lane ?? null,
       run_at: row.runAt.toISOString(),
       max_attempts: 25,
       job_key: `run:${row.id}`,
