@@ -202,6 +202,9 @@ describe("submit, watch, inspect", () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual(created);
+    // Without any input: the first page of everything, newest first.
+    const everything = await client.jobs.list.query();
+    expect(everything.items.length).toBeGreaterThan(0);
     const bad = await client.jobs.list.query({ cursor: "not-a-cursor" }).catch((error: unknown) => error);
     expect((bad as TRPCClientError<AppRouter>).message).toBe("cursor: is not a cursor returned by jobs.list");
   });

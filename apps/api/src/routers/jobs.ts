@@ -140,7 +140,9 @@ export const jobsRouter = router({
     .mutation(({ ctx, input }) => retryFailedRuns(ctx.db.$client, input)),
 
   /** Runs newest first, filtered by status, type or queue, a page at a time. */
-  list: publicProcedure.input(listRunsInputSchema).query(({ ctx, input }) => listRuns<ConveyorCatalog>(ctx.db, input)),
+  list: publicProcedure
+    .input(listRunsInputSchema.optional())
+    .query(({ ctx, input }) => listRuns<ConveyorCatalog>(ctx.db, input ?? {})),
 
   /**
    * A live stream of events: of one run (its whole history first, unless
