@@ -381,6 +381,7 @@ describe("flows", () => {
     const children = await db.$client<{ id: string; status: string }[]>`
       select id, status from conveyor.runs where parent_id = ${id}`;
     expect(children.map((child) => child.status)).toEqual(["completed", "completed", "completed"]);
+    expect((await getRun(db, children[0]!.id)).parentId).toBe(id);
     const progress = (await readRunEvents(db, id, null)).filter((event) => event.kind === "progress");
     const between = progress.filter((event) => (event.data?.percent ?? 0) > 0 && (event.data?.percent ?? 100) < 100);
     expect(between.length).toBeGreaterThan(0);

@@ -22,6 +22,8 @@ interface RunFields {
   maxAttempts: number;
   timeoutMs: number;
   ownerId: string;
+  /** The run that started this one as a child (flows), if any. */
+  parentId: string | null;
   createdAt: Date;
   runAt: Date;
   startedAt: Date | null;
@@ -67,6 +69,7 @@ export function toRunSummary<C extends Catalog>(row: RunSummaryRow): RunSummary<
     maxAttempts: row.maxAttempts,
     timeoutMs: row.timeoutMs,
     ownerId: row.ownerId,
+    parentId: row.parentId,
     createdAt: row.createdAt,
     runAt: row.runAt,
     startedAt: row.startedAt,
