@@ -27,42 +27,32 @@ export async function pruneRuns(sql: SqlClient, catalog: Catalog): Promise<Prune
 }
 
 async function pruneType(sql: SqlClient, type: string, retention: Retention): Promise<number> {
-  return (await pruneByAge(sql, type, retention)) + (retention.keepAtMost ? await pruneByCount(sql, type, retention.keepAtMost) : 0);
+  const interval = (ms: number) => sql`now() - ${`${ms} milliseconds`}::interval`;
+  const byAge = await deleteInBatches(sql, () => sql`
+    select id from conveyor.runs
+     where type = ${type}
+       and ((status = 'completed' and finished_at < ${interval(retention.completedMs)})
+         or (status = 'failed' and finished_at < ${interval(retention.failedMs)})
+         or (status = 'cancelled' and finished_at < ${interval(retention.cancelledMs)}))
+     limit ${batchSize}`);
+  const keep = retention.keepAtMost;
+  if (!keep) return byAge;
+  // Finished runs of the type beyond the newest `keepAtMost`.
+  const byCount = await deleteInBatches(sql, () => sql`
+    select id from conveyor.runs
+     where type = ${type} and status in ('completed', 'failed', 'cancelled')
+     order by finished_at desc, id desc
+     offset ${keep}
+     limit ${batchSize}`);
+  return byAge + byCount;
 }
 
-/** Finished runs of the type beyond the newest `keep`. */
-async function pruneByCount(sql: SqlClient, type: string, keep: number): Promise<number> {
+/** Delete the runs `doomed` selects (at most `batchSize` at a time) until it selects fewer. */
+async function deleteInBatches(sql: SqlClient, doomed: () => ReturnType<SqlClient>): Promise<number> {
   let total = 0;
   for (;;) {
     const [row] = await sql<{ deleted: number }[]>`
-      with doomed as (
-        select id from conveyor.runs
-         where type = ${type} and status in ('completed', 'failed', 'cancelled')
-         order by finished_at desc, id desc
-         offset ${keep}
-         limit ${batchSize}
-      ), gone as (
-        delete from conveyor.runs where id in (select id from doomed) returning id
-      )
-      select count(*)::int as deleted from gone`;
-    const deleted = row?.deleted ?? 0;
-    total += deleted;
-    if (deleted < batchSize) return total;
-  }
-}
-
-async function pruneByAge(sql: SqlClient, type: string, retention: Retention): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const [row] = await sql<{ deleted: number }[]>`
-      with doomed as (
-        select id from conveyor.runs
-         where type = ${type}
-           and ((status = 'completed' and finished_at < now() - ${`${retention.completedMs} milliseconds`}::interval)
-             or (status = 'failed' and finished_at < now() - ${`${retention.failedMs} milliseconds`}::interval)
-             or (status = 'cancelled' and finished_at < now() - ${`${retention.cancelledMs} milliseconds`}::interval))
-         limit ${batchSize}
-      ), gone as (
+      with doomed as (${doomed()}), gone as (
         delete from conveyor.runs where id in (select id from doomed) returning id
       )
       select count(*)::int as deleted from gone`;
