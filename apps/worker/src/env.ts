@@ -6,6 +6,7 @@ const envSchema = z.object({
   CONVEYOR_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
   CONVEYOR_WORKER_LOCAL_QUEUE: z.coerce.number().int().min(0).max(10_000).default(0),
   CONVEYOR_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(100),
+  CONVEYOR_WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60 * 60_000).default(5_000),
 });
 
 export type WorkerEnv = z.infer<typeof envSchema>;

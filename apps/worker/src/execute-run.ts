@@ -98,6 +98,14 @@ export async function executeRun(
       writer.forget(run.id);
       return "discarded";
     }
+    if (deps.stopSignals.some((stop) => stop.aborted)) {
+      // The worker is stopping and the grace period is over: not the run's fault, so it is released
+      // for another attempt (on this or another worker) even when this was its last one.
+      log.warn("released: the worker stopped during the attempt");
+      const error = `released: the worker stopped during attempt ${run.attempts}`;
+      const stillRunning = await writer.fail({ id: run.id, attempt: run.attempts, error, nextAttemptAt: new Date().toISOString(), release: true });
+      return finish(stillRunning, "retrying");
+    }
     const message = errorMessage(caught);
     const final = caught instanceof PermanentJobError || run.attempts >= run.maxAttempts;
     const nextAttemptAt = final ? null : new Date(Date.now() + backoffDelayMs(job.defaults.backoff, run.attempts)).toISOString();

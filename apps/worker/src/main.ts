@@ -13,6 +13,7 @@ const worker = await startWorker({
   concurrency: env.CONVEYOR_WORKER_CONCURRENCY,
   localQueueSize: env.CONVEYOR_WORKER_LOCAL_QUEUE,
   progressIntervalMs: env.CONVEYOR_PROGRESS_INTERVAL_MS,
+  shutdownGraceMs: env.CONVEYOR_WORKER_SHUTDOWN_GRACE_MS,
 });
 
 // Graceful shutdown: finish or abort the running attempts and write their outcome before exiting.

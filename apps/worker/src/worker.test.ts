@@ -485,4 +485,19 @@ describe("graceful shutdown", () => {
     // A worker that stops cleanly deregisters instead of waiting to be presumed dead.
     expect(await countLiveWorkers(isolated.db)).toBe(0);
   });
+
+  it("after the grace period aborts the attempt and releases the run for another, even on its last attempt", async () => {
+    const stopping = await startWorker({ databaseUrl: isolated.url, catalog, handlers, concurrency: 1, shutdownGraceMs: 300, quiet: true });
+    const { id } = await submit(isolated.db, catalog, { type: "test.steps", input: { steps: 1, waitForAbort: true } });
+    await waitFor("the attempt to be running", async () => ((await getRun(isolated.db, id)).status === "running" ? true : undefined));
+    await stopping.stop();
+    expect(abortReasons.has(id)).toBe(true);
+    const run = await getRun(isolated.db, id);
+    // maxAttempts was 1: the released attempt does not use up the run.
+    expect(run).toMatchObject({ status: "scheduled", attempts: 1, maxAttempts: 2, error: "released: the worker stopped during attempt 1" });
+    expect(kinds(await readRunEvents(isolated.db, id, null)).at(-1)).toBe("retrying");
+    const [job] = await isolated.db.$client<{ attempt: number }[]>`
+      select (payload->>'attempt')::int as attempt from graphile_worker._private_jobs where key = ${`run:${id}`}`;
+    expect(job?.attempt).toBe(2);
+  });
 });

@@ -48,10 +48,15 @@ export interface WorkerOptions<C extends Catalog> {
   pollIntervalMs?: number;
   /** Log only warnings and errors (default: false). */
   quiet?: boolean;
+  /**
+   * On stop, how long running attempts may finish before their signal aborts
+   * and they are released for another attempt (default: 5000 ms).
+   */
+  shutdownGraceMs?: number;
 }
 
 export interface ConveyorWorker {
-  /** Stop taking runs, let running ones finish (their signal aborts after 5 s), write their state, close connections. */
+  /** Stop taking runs, let running ones finish within `shutdownGraceMs` (then abort and release them), write their state, close connections. */
   stop(): Promise<void>;
   /** Settles when the worker stops (rejects if it crashed). */
   readonly done: Promise<void>;
@@ -81,7 +86,6 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
     progressIntervalMs: options.progressIntervalMs,
     onError: (error) => logger.line("error", "writing run state failed", { error: String(error) }),
   });
-  const shutdown = new AbortController();
   const bound = bindCatalog(options.catalog, options.handlers);
   const running = new RunningAttempts();
   const childRuns = childRunsFactory(db, options.catalog);
@@ -118,7 +122,8 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
         logger,
         running,
         childRuns,
-        stopSignals: [shutdown.signal, helpers.abortSignal],
+        // graphile-worker aborts this when the grace period of a stop is over.
+        stopSignals: [helpers.abortSignal],
       });
     };
   }
@@ -149,6 +154,7 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
         // A crash in that moment re-delivers them, and the run's status guard makes that a no-op.
         completeJobBatchDelay: 0,
         failJobBatchDelay: 0,
+        gracefulShutdownAbortTimeout: options.shutdownGraceMs ?? 5_000,
       },
     },
   });

@@ -175,6 +175,8 @@ export interface Failure {
   nextAttemptAt: string | null;
   /** The attempt's start, kept by the writer until the outcome is written (not used by this statement). */
   start?: StartRecord;
+  /** The attempt was cut short by its worker stopping: the run gets one more attempt for it. */
+  release?: boolean;
 }
 
 /**
@@ -189,11 +191,12 @@ export async function failRuns(sql: SqlClient, failures: readonly Failure[]): Pr
   const rows = await sql<{ id: string }[]>`
     with v as (
       select * from jsonb_to_recordset(${JSON.stringify(failures)}::jsonb)
-        as x(id uuid, attempt int, error text, "nextAttemptAt" timestamptz)
+        as x(id uuid, attempt int, error text, "nextAttemptAt" timestamptz, release boolean)
     ), updated as (
       update conveyor.runs r
          set status = (case when v."nextAttemptAt" is null then 'failed' else 'scheduled' end)::conveyor.run_status,
              error = v.error,
+             max_attempts = case when v.release then greatest(r.max_attempts, r.attempts + 1) else r.max_attempts end,
              run_at = coalesce(v."nextAttemptAt", r.run_at),
              finished_at = case when v."nextAttemptAt" is null then now() end,
              worker_id = null,
