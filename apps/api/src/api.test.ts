@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { TRPCClientError } from "@trpc/client";
 import { sql } from "drizzle-orm";
-import { readRunEvents } from "@conveyor/db";
+import { readRunEvents, systemViewer } from "@conveyor/db";
 import { createTestDatabase, waitFor } from "@conveyor/db/testing";
 import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
 import { createClient, type ConveyorClient } from "./client";
 import { startApiServer, type ApiServer } from "./server";
+import { issueTestToken } from "./testing/tokens";
 import { startTcpProxy, type TcpProxy } from "./testing/tcp-proxy";
 import type { AppRouter, RouterInputs, RouterOutputs } from "./root";
 
@@ -18,13 +19,15 @@ const { db, url: databaseUrl } = await createTestDatabase();
 let api: ApiServer;
 let worker: SpawnedWorker;
 let client: ConveyorClient;
+let token: string;
 
 beforeAll(async () => {
   [api, worker] = await Promise.all([
     startApiServer({ databaseUrl, port: 0 }),
     spawnWorker(databaseUrl, { CONVEYOR_WORKER_CONCURRENCY: "4" }),
   ]);
-  client = createClient({ url: api.url });
+  token = await issueTestToken(db, { ownerId: "alice", role: "admin" });
+  client = createClient({ url: api.url, token });
 }, 60_000);
 
 afterAll(async () => {
@@ -50,7 +53,7 @@ async function countRuns(): Promise<number> {
 
 /** POST a raw body to a mutation, as a client without our types might; returns tRPC's error. */
 async function postRaw(path: string, body: string): Promise<{ status: number; code: string; message: string }> {
-  const response = await fetch(`${api.url}/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const response = await fetch(`${api.url}/${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body });
   const json = (await response.json()) as { error: { message: string; data: { code: string } } };
   return { status: response.status, code: json.error.data.code, message: json.error.message };
 }
@@ -217,7 +220,7 @@ describe("resuming a stream with lastEventId", () => {
     const lastEventId = before.at(-1)?.id ?? null;
     const after = await collect(client, { id, lastEventId }, ended);
 
-    const stored = (await readRunEvents(db, id, null)).map((event) => String(event.id));
+    const stored = (await readRunEvents(db, systemViewer, id, null)).map((event) => String(event.id));
     expect([...before, ...after].map((event) => event.id)).toEqual(stored);
   });
 
@@ -225,7 +228,7 @@ describe("resuming a stream with lastEventId", () => {
     const { port } = new URL(api.url);
     const proxy: TcpProxy = await startTcpProxy({ host: "127.0.0.1", port: Number(port) });
     try {
-      const viaProxy = createClient({ url: `http://127.0.0.1:${proxy.port}/trpc`, subscriptions });
+      const viaProxy = createClient({ url: `http://127.0.0.1:${proxy.port}/trpc`, token, subscriptions });
       const { id } = await client.jobs.submit.mutate({ type: "document.analyze", input: { text: documentOf(60_000) } });
       let cut = false;
       const events = await collect(viaProxy, { id }, (seen) => {
@@ -236,7 +239,7 @@ describe("resuming a stream with lastEventId", () => {
         return ended(seen);
       });
       expect(cut).toBe(true);
-      const stored = (await readRunEvents(db, id, null)).map((event) => String(event.id));
+      const stored = (await readRunEvents(db, systemViewer, id, null)).map((event) => String(event.id));
       expect(events.map((event) => event.id)).toEqual(stored);
     } finally {
       await proxy.close();

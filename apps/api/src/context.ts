@@ -1,8 +1,45 @@
-import type { Database } from "@conveyor/db";
+import type { IncomingMessage } from "node:http";
+import { authenticate, authenticateToken, TokenRejectedError, type Database, type LimitDefaults, type Principal } from "@conveyor/db";
 import type { EventHub } from "./event-hub";
+import type { Log } from "./logger";
+import type { SubscriptionLeases } from "./subscription-leases";
 
-/** What every procedure can reach; the same for all requests of one API process. */
-export interface ApiContext {
+/** What every request can reach: the same for all requests of one API process. */
+export interface ApiServices {
   db: Database;
   events: EventHub;
+  leases: SubscriptionLeases;
+  limits: LimitDefaults;
+  log: Log;
+}
+
+export interface ApiContext extends ApiServices {
+  /** Who is calling, checked against the token table; rejects with `TokenRejectedError`. */
+  authenticate(): Promise<Principal>;
+}
+
+/**
+ * A request over HTTP (queries, mutations, SSE subscriptions) carries its
+ * token in the Authorization header. It is checked once per request, and
+ * only by procedures that need it (`health` does not).
+ */
+export function httpContext(services: ApiServices, req: IncomingMessage): ApiContext {
+  let principal: Promise<Principal> | undefined;
+  return { ...services, authenticate: () => (principal ??= authenticate(services.db, req.headers.authorization)) };
+}
+
+/**
+ * A WebSocket carries its token in the connection parameters (the first
+ * message, never the URL). It is checked again for every operation, so a
+ * revoked token stops working on a connection that is already open.
+ */
+export function webSocketContext(services: ApiServices, connectionParams: Readonly<Record<string, string | undefined>> | null): ApiContext {
+  const token = connectionParams?.token;
+  return {
+    ...services,
+    authenticate: () =>
+      typeof token === "string" && token.length > 0
+        ? authenticateToken(services.db, token)
+        : Promise.reject(new TokenRejectedError("missing token: pass { token } in the WebSocket connection parameters")),
+  };
 }

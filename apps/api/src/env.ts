@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { defaultLimits } from "@conveyor/db";
 
 /** The API's settings, read once at start. */
 const envSchema = z.object({
@@ -7,8 +8,13 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   /** Interface to listen on (default: 127.0.0.1). */
   CONVEYOR_API_HOST: z.string().default("127.0.0.1"),
-  /** Largest request body in bytes (default: 12 MB, room for an 8 MB document). */
-  CONVEYOR_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(12 * 1024 * 1024),
+  /** Largest request body in bytes (default: 10 MB). */
+  CONVEYOR_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  /** Limits of tokens that set none of their own (see README, Security). */
+  CONVEYOR_SUBMIT_RATE: z.coerce.number().positive().default(defaultLimits.submitRate),
+  CONVEYOR_SUBMIT_BURST: z.coerce.number().int().min(1).default(defaultLimits.submitBurst),
+  CONVEYOR_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(0).default(defaultLimits.maxSubscriptions),
+  CONVEYOR_MAX_UNFINISHED_RUNS: z.coerce.number().int().min(0).default(defaultLimits.maxUnfinishedRuns),
   /** Comma-separated origins allowed by CORS (default: none; the web app's dev server proxies /trpc). */
   CONVEYOR_CORS_ORIGINS: z
     .string()

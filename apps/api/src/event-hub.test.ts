@@ -6,7 +6,7 @@ const runA = "00000000-0000-4000-8000-00000000000a";
 const runB = "00000000-0000-4000-8000-00000000000b";
 
 function event(id: number, runId: string, kind: RunEvent["kind"], percent?: number): RunEvent {
-  return { id, runId, type: "test", kind, at: new Date(0), data: percent === undefined ? null : { percent } };
+  return { id, runId, ownerId: "alice", type: "test", kind, at: new Date(0), data: percent === undefined ? null : { percent } };
 }
 
 async function drain(subscription: HubSubscription, count: number): Promise<number[]> {

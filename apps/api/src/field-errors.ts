@@ -1,8 +1,11 @@
 import { TRPCError } from "@trpc/server";
 import {
   ConveyorError,
+  ForbiddenError,
   InvalidRequestError,
+  LimitExceededError,
   RunNotFoundError,
+  TokenRejectedError,
   RunStateConflictError,
   UnknownJobTypeError,
   type FieldIssue,
@@ -39,6 +42,9 @@ function isStandardIssue(value: unknown): value is StandardIssue {
 export function toTRPCError(error: ConveyorError): TRPCError {
   if (error instanceof RunNotFoundError) return new TRPCError({ code: "NOT_FOUND", message: error.message, cause: error });
   if (error instanceof RunStateConflictError) return new TRPCError({ code: "CONFLICT", message: error.message, cause: error });
+  if (error instanceof TokenRejectedError) return new TRPCError({ code: "UNAUTHORIZED", message: error.message, cause: error });
+  if (error instanceof ForbiddenError) return new TRPCError({ code: "FORBIDDEN", message: error.message, cause: error });
+  if (error instanceof LimitExceededError) return new TRPCError({ code: "TOO_MANY_REQUESTS", message: error.message, cause: error });
   if (error instanceof InvalidRequestError || error instanceof UnknownJobTypeError) {
     return new TRPCError({ code: "BAD_REQUEST", message: formatIssues(issuesOf(error) ?? []), cause: error });
   }

@@ -6,11 +6,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCClientError } from "@trpc/client";
-import { readRunEvents, workerLostError } from "@conveyor/db";
+import { readRunEvents, systemViewer, workerLostError } from "@conveyor/db";
 import { createTestDatabase, waitFor } from "@conveyor/db/testing";
 import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
 import { createClient, type ConveyorClient } from "./client";
 import { startApiServer, type ApiServer } from "./server";
+import { issueTestToken } from "./testing/tokens";
 
 const { db, url: databaseUrl } = await createTestDatabase();
 let api: ApiServer;
@@ -31,7 +32,7 @@ let receiverUrl: string;
 
 beforeAll(async () => {
   api = await startApiServer({ databaseUrl, port: 0 });
-  client = createClient({ url: api.url });
+  client = createClient({ url: api.url, token: await issueTestToken(db, { ownerId: "alice", role: "admin" }) });
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 }, 60_000);
@@ -79,7 +80,7 @@ describe("across processes", () => {
     deliveriesOf(id)[0]?.answer(200);
     const run = await client.jobs.get.query({ id });
     expect(run).toMatchObject({ status: "cancelled", output: null });
-    expect((await readRunEvents(db, id, null)).map((event) => event.kind)).toEqual(["queued", "started", "cancelled"]);
+    expect((await readRunEvents(db, systemViewer, id, null)).map((event) => event.kind)).toEqual(["queued", "started", "cancelled"]);
   });
 
   it("answers CONFLICT for an action the run's status does not allow, and NOT_FOUND for an unknown run", async () => {
@@ -153,7 +154,7 @@ describe("crash recovery", () => {
       await waitFor("the run to complete", async () => ((await client.jobs.get.query({ id })).status === "completed" ? true : undefined));
       const run = await client.jobs.get.query({ id });
       expect(run).toMatchObject({ status: "completed", attempts: 2 });
-      const events = await readRunEvents(db, id, null);
+      const events = await readRunEvents(db, systemViewer, id, null);
       expect(events.map((event) => event.kind)).toEqual(["queued", "started", "retrying", "started", "completed"]);
       expect(events[2]?.data).toMatchObject({ error: workerLostError, attempt: 1 });
     } finally {

@@ -3,6 +3,7 @@ import { healthProcedure } from "./routers/health";
 import { jobsRouter } from "./routers/jobs";
 import { queuesRouter } from "./routers/queues";
 import { schedulesRouter } from "./routers/schedules";
+import { tokensRouter } from "./routers/tokens";
 import { router } from "./trpc";
 
 export const appRouter = router({
@@ -10,6 +11,7 @@ export const appRouter = router({
   jobs: jobsRouter,
   queues: queuesRouter,
   schedules: schedulesRouter,
+  tokens: tokensRouter,
 });
 
 export type AppRouter = typeof appRouter;

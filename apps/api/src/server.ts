@@ -2,21 +2,36 @@ import type { AddressInfo } from "node:net";
 import { createHTTPServer } from "@trpc/server/adapters/standalone";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
-import { closeDatabase, createDatabase } from "@conveyor/db";
+import { closeDatabase, createDatabase, defaultLimits, LimitExceededError, type LimitDefaults } from "@conveyor/db";
 import { appRouter } from "./root";
 import { EventHub } from "./event-hub";
-import type { ApiContext } from "./context";
+import { httpContext, webSocketContext, type ApiServices } from "./context";
+import { silent, type Log } from "./logger";
+import { SubscriptionLeases } from "./subscription-leases";
 
 export interface ApiServerOptions {
   databaseUrl: string;
   /** 0 picks a free port (default: 3000). */
   port?: number;
   host?: string;
-  /** Largest request body in bytes (default: 12 MB). */
+  /** Largest request body (and WebSocket message) in bytes (default: 10 MB). */
   maxBodyBytes?: number;
   /** Origins allowed to call the API from a browser on another origin (default: none). */
   corsOrigins?: readonly string[];
+  /** Limits for tokens that set none of their own. */
+  limits?: Partial<LimitDefaults>;
+  /** Where structured log lines go (default: nowhere; `main.ts` writes JSON lines to stdout). */
+  log?: Log;
 }
+
+/** Headers on every answer: JSON only, never framed, sniffed, cached or sent on as a referrer. */
+const securityHeaders: Record<string, string> = {
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store",
+};
 
 export interface ApiServer {
   /** Base URL of the tRPC endpoint, e.g. http://127.0.0.1:3000/trpc */
@@ -26,45 +41,66 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Serve the tRPC API at /trpc over HTTP, with SSE subscriptions fed by Postgres LISTEN. */
+/**
+ * Serve the tRPC API at /trpc over HTTP (subscriptions over SSE) and over
+ * WebSocket on the same port, with events fed by Postgres LISTEN.
+ */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const db = createDatabase(options.databaseUrl);
   const events = new EventHub(db, options.databaseUrl);
   await events.start();
-  const context: ApiContext = { db, events };
+  const limits: LimitDefaults = { ...defaultLimits, ...options.limits };
+  const leases = new SubscriptionLeases(db, limits);
+  leases.start();
+  const log = options.log ?? silent;
+  const services: ApiServices = { db, events, leases, limits, log };
   const allowed = new Set(options.corsOrigins ?? []);
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
 
   const server = createHTTPServer({
     router: appRouter,
     basePath: "/trpc/",
-    maxBodySize: options.maxBodyBytes ?? 12 * 1024 * 1024,
-    createContext: () => context,
+    maxBodySize: maxBodyBytes,
+    createContext: ({ req }) => httpContext(services, req),
     middleware: (req, res, next) => {
+      for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
       const origin = req.headers.origin;
       if (origin && allowed.has(origin)) {
         res.setHeader("access-control-allow-origin", origin);
         res.setHeader("vary", "origin");
-        res.setHeader("access-control-allow-headers", "content-type, authorization, trpc-accept");
+        res.setHeader("access-control-allow-headers", "content-type, authorization, trpc-accept, last-event-id");
         res.setHeader("access-control-allow-methods", "GET, POST, OPTIONS");
-        if (req.method === "OPTIONS") {
-          res.writeHead(204).end();
-          return;
-        }
+        res.setHeader("access-control-expose-headers", "retry-after");
+        res.setHeader("access-control-max-age", "600");
+      }
+      if (req.method === "OPTIONS") {
+        // A preflight: allowed origins get the headers above; any other is refused.
+        res.writeHead(origin && allowed.has(origin) ? 204 : 403).end();
+        return;
       }
       next();
     },
+    responseMeta: ({ errors }) => {
+      const retryAfterMs = errors.map((error) => (error.cause instanceof LimitExceededError ? error.cause.retryAfterMs : null)).find((ms) => ms != null);
+      return retryAfterMs != null ? { headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)) } } : {};
+    },
     onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`[api] ${path ?? "?"}:`, error.cause ?? error);
+      // Never the input: it may hold secrets.
+      if (error.code === "INTERNAL_SERVER_ERROR") {
+        log({ level: "error", message: "procedure failed", procedure: path ?? null, error: String(error.cause ?? error) });
+      } else if (error.code === "UNAUTHORIZED" || error.code === "TOO_MANY_REQUESTS" || error.code === "FORBIDDEN") {
+        log({ level: "warn", message: "request refused", procedure: path ?? null, code: error.code, reason: error.message });
+      }
     },
   });
 
   // Subscriptions are also served over WebSocket on the same port: each message costs the
   // server far less than through the SSE stream, which matters with many watchers (see BENCHMARKS.md).
-  const wss = new WebSocketServer({ server, path: "/trpc", maxPayload: options.maxBodyBytes ?? 12 * 1024 * 1024 });
+  const wss = new WebSocketServer({ server, path: "/trpc", maxPayload: maxBodyBytes });
   const websockets = applyWSSHandler({
     wss,
     router: appRouter,
-    createContext: () => context,
+    createContext: ({ info }) => webSocketContext(services, info.connectionParams),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
   });
 
@@ -83,6 +119,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       websockets.broadcastReconnectNotification();
       for (const socket of wss.clients) socket.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      leases.stop();
       await events.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,5 +1,5 @@
 import { initTRPC, TRPCError } from "@trpc/server";
-import { ConveyorError } from "@conveyor/db";
+import { ConveyorError, LimitExceededError, TokenRejectedError } from "@conveyor/db";
 import type { ApiContext } from "./context";
 import { formatIssues, issuesOf, toTRPCError } from "./field-errors";
 
@@ -11,22 +11,44 @@ const t = initTRPC.context<ApiContext>().create({
   },
   errorFormatter({ shape, error }) {
     const issues = error.code === "BAD_REQUEST" ? issuesOf(error.cause) : undefined;
+    const limit = error.cause instanceof LimitExceededError ? error.cause : undefined;
     return {
       ...shape,
       // A message that names the field and the rule, rather than a JSON dump of the schema's issues.
       message: issues ? formatIssues(issues) : shape.message,
-      data: { ...shape.data, issues: issues ?? null },
+      data: {
+        ...shape.data,
+        issues: issues ?? null,
+        // TOO_MANY_REQUESTS: when trying again may succeed (also sent as the Retry-After header).
+        retryAfterSeconds: limit?.retryAfterMs != null ? Math.ceil(limit.retryAfterMs / 1000) : null,
+      },
     };
   },
 });
 
-/** Turns the data layer's errors into the matching tRPC codes (NOT_FOUND, BAD_REQUEST). */
+/** Turns the data layer's errors into the matching tRPC codes (NOT_FOUND, BAD_REQUEST, TOO_MANY_REQUESTS…). */
 const mapDomainErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof ConveyorError) throw toTRPCError(result.error.cause);
   return result;
 });
 
+/** Every procedure but `health` needs a valid token: the caller becomes `ctx.principal`. */
+const authenticated = t.middleware(async ({ ctx, next }) => {
+  const principal = await ctx.authenticate().catch((error: unknown) => {
+    throw error instanceof TokenRejectedError ? toTRPCError(error) : error;
+  });
+  return next({ ctx: { principal } });
+});
+
 export const router = t.router;
+/** Open to anyone: only `health`. */
 export const publicProcedure = t.procedure.use(mapDomainErrors);
+/** Any valid token; the data layer limits what it reaches to its owner's runs (admins reach all). */
+export const protectedProcedure = publicProcedure.use(authenticated);
+/** Admin tokens only (managing tokens). */
+export const adminProcedure = protectedProcedure.use(async ({ ctx, next }) => {
+  if (ctx.principal.role !== "admin") throw new TRPCError({ code: "FORBIDDEN", message: "this needs an admin token" });
+  return next();
+});
 export { TRPCError };

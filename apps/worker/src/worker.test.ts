@@ -8,6 +8,7 @@ import {
   retryFailedRuns,
   retryRun,
   submit,
+  systemViewer,
   type RunEvent,
 } from "@conveyor/db";
 import { createTestDatabase, waitFor } from "@conveyor/db/testing";
@@ -144,7 +145,7 @@ describe("worker", () => {
     const run = await finished(id);
     expect(run).toMatchObject({ status: "completed", output: { sum: 6 }, attempts: 1, error: null });
     expect(run.progress.percent).toBe(100);
-    const events = await readRunEvents(db, id, null);
+    const events = await readRunEvents(db, systemViewer, id, null);
     expect(kinds(events).at(0)).toBe("queued");
     expect(kinds(events).at(1)).toBe("started");
     expect(kinds(events).at(-1)).toBe("completed");
@@ -157,7 +158,7 @@ describe("worker", () => {
     const { id } = await submit(db, catalog, { type: "test.steps", input: { steps: 100_000 } });
     const run = await finished(id);
     expect(run.status).toBe("completed");
-    const progress = (await readRunEvents(db, id, null)).filter((event) => event.kind === "progress");
+    const progress = (await readRunEvents(db, systemViewer, id, null)).filter((event) => event.kind === "progress");
     expect(progress.length).toBeGreaterThanOrEqual(1);
     expect(progress.length).toBeLessThan(50);
     expect(progress.at(-1)?.data).toMatchObject({ percent: 100, message: "step 100000", data: { step: 100_000 } });
@@ -168,7 +169,7 @@ describe("worker", () => {
     const { id } = await submit(db, catalog, { type: "test.steps", input: { steps: 1, failUntilAttempt: 1 } });
     const run = await finished(id);
     expect(run).toMatchObject({ status: "failed", error: "flaky on attempt 1", attempts: 1, output: null });
-    const events = await readRunEvents(db, id, null);
+    const events = await readRunEvents(db, systemViewer, id, null);
     expect(events.at(-1)).toMatchObject({ kind: "failed", data: { error: "flaky on attempt 1", attempt: 1 } });
   });
 
@@ -179,7 +180,7 @@ describe("worker", () => {
       options: { maxAttempts: 2 },
     });
     const retrying = await waitFor("the retrying event", async () =>
-      (await readRunEvents(db, id, null)).find((event) => event.kind === "retrying"),
+      (await readRunEvents(db, systemViewer, id, null)).find((event) => event.kind === "retrying"),
     );
     expect(retrying.data).toMatchObject({ error: "flaky on attempt 1", attempt: 1 });
     expect(Date.parse(retrying.data?.nextAttemptAt ?? "")).toBeGreaterThan(retrying.at.getTime());
@@ -218,7 +219,7 @@ describe("retries", () => {
     const { id } = await submit(db, catalog, { type: "test.flaky", input: { failUntilAttempt: 2 } });
     const run = await finished(id);
     expect(run).toMatchObject({ status: "completed", attempts: 3, output: { attempt: 3 }, error: null });
-    const events = await readRunEvents(db, id, null);
+    const events = await readRunEvents(db, systemViewer, id, null);
     expect(kinds(events)).toEqual(["queued", "started", "retrying", "started", "retrying", "started", "completed"]);
     const retrying = events.filter((event) => event.kind === "retrying");
     expect(retrying.map((event) => event.data?.error)).toEqual(["flaky on attempt 1", "flaky on attempt 2"]);
@@ -238,12 +239,12 @@ describe("retries", () => {
   it("runs a failed run again on request, with a fresh budget and its history kept", async () => {
     const { id } = await submit(db, catalog, { type: "test.steps", input: { steps: 1, failUntilAttempt: 1 } });
     expect(await finished(id)).toMatchObject({ status: "failed", attempts: 1 });
-    expect(await retryRun(db.$client, id)).toEqual({ id, status: "queued" });
+    expect(await retryRun(db.$client, systemViewer, id)).toEqual({ id, status: "queued" });
     expect(await finished(id)).toMatchObject({ status: "completed", attempts: 2, maxAttempts: 2, error: null });
-    const lifecycle = kinds(await readRunEvents(db, id, null)).filter((kind) => kind !== "progress");
+    const lifecycle = kinds(await readRunEvents(db, systemViewer, id, null)).filter((kind) => kind !== "progress");
     expect(lifecycle).toEqual(["queued", "started", "failed", "queued", "started", "completed"]);
     // Only failed or cancelled runs can be retried.
-    await expect(retryRun(db.$client, id)).rejects.toThrow(`run ${id} is completed: only failed, cancelled runs can be retried`);
+    await expect(retryRun(db.$client, systemViewer, id)).rejects.toThrow(`run ${id} is completed: only failed, cancelled runs can be retried`);
   });
 
   it("runs again every failed run matching a filter (the dead-letter list)", async () => {
@@ -252,7 +253,7 @@ describe("retries", () => {
       [1, 2].map(async () => (await submit(db, catalog, { type: "test.steps", input: { steps: 1, failUntilAttempt: 1 } })).id),
     );
     for (const id of failed) expect((await finished(id)).status).toBe("failed");
-    const { retried, ids } = await retryFailedRuns(db.$client, { type: "test.steps", since });
+    const { retried, ids } = await retryFailedRuns(db.$client, systemViewer, { type: "test.steps", since });
     expect(retried).toBe(2);
     expect(ids.sort()).toEqual([...failed].sort());
     for (const id of failed) expect((await finished(id)).status).toBe("completed");
@@ -283,9 +284,9 @@ describe("order and time", () => {
     const runAt = new Date(Date.now() + 1_000);
     const { id, status } = await submit(db, catalog, { type: "test.steps", input: { steps: 1 }, options: { runAt } });
     expect(status).toBe("scheduled");
-    expect((await getRun(db, id)).status).toBe("scheduled");
+    expect((await getRun(db, systemViewer, id)).status).toBe("scheduled");
     await finished(id);
-    const started = (await readRunEvents(db, id, null)).find((event) => event.kind === "started");
+    const started = (await readRunEvents(db, systemViewer, id, null)).find((event) => event.kind === "started");
     expect(started!.at.getTime()).toBeGreaterThanOrEqual(runAt.getTime());
     expect(started!.at.getTime() - runAt.getTime()).toBeLessThan(1_000);
   });
@@ -351,7 +352,7 @@ describe("rate limits", () => {
     const hostB = await Promise.all([1, 2].map(async () => (await submit(db, catalog, { type: "test.limited", input: { host: "b.example" } })).id));
     const heldBack = await waitFor("a run to be held back", async () => {
       for (const id of hostA) {
-        const run = await getRun(db, id);
+        const run = await getRun(db, systemViewer, id);
         if (run.status === "scheduled") return run;
       }
       return undefined;
@@ -381,8 +382,8 @@ describe("flows", () => {
     const children = await db.$client<{ id: string; status: string }[]>`
       select id, status from conveyor.runs where parent_id = ${id}`;
     expect(children.map((child) => child.status)).toEqual(["completed", "completed", "completed"]);
-    expect((await getRun(db, children[0]!.id)).parentId).toBe(id);
-    const progress = (await readRunEvents(db, id, null)).filter((event) => event.kind === "progress");
+    expect((await getRun(db, systemViewer, children[0]!.id)).parentId).toBe(id);
+    const progress = (await readRunEvents(db, systemViewer, id, null)).filter((event) => event.kind === "progress");
     const between = progress.filter((event) => (event.data?.percent ?? 0) > 0 && (event.data?.percent ?? 100) < 100);
     expect(between.length).toBeGreaterThan(0);
     expect(between.map((event) => event.data?.message)).toContain("1 of 3 child runs finished");
@@ -391,11 +392,11 @@ describe("flows", () => {
   it("cancels a run's unfinished children with it", async () => {
     const { id } = await submit(db, catalog, { type: "test.parent", input: { gates: ["flow-1", "flow-2"] } });
     await waitFor("both children to start", async () => (gates.has("flow-1") && gates.has("flow-2") ? true : undefined));
-    expect(await cancelRun(db.$client, id)).toEqual({ id, status: "cancelled" });
+    expect(await cancelRun(db.$client, systemViewer, id)).toEqual({ id, status: "cancelled" });
     const children = await db.$client<{ id: string; status: string }[]>`select id, status from conveyor.runs where parent_id = ${id}`;
     expect(children.map((child) => child.status)).toEqual(["cancelled", "cancelled"]);
     for (const child of children) {
-      const last = (await readRunEvents(db, child.id, null)).at(-1);
+      const last = (await readRunEvents(db, systemViewer, child.id, null)).at(-1);
       expect(last).toMatchObject({ kind: "cancelled", data: { reason: "its parent run was cancelled" } });
       await waitFor("the child's signal to abort", async () => abortReasons.get(child.id), { timeoutMs: 1_000 });
     }
@@ -448,27 +449,27 @@ describe("cancel", () => {
       input: { steps: 1 },
       options: { runAt: new Date(Date.now() + 600) },
     });
-    expect(await cancelRun(db.$client, id)).toEqual({ id, status: "cancelled" });
+    expect(await cancelRun(db.$client, systemViewer, id)).toEqual({ id, status: "cancelled" });
     // Another run due after it completes: by then the cancelled one would have started.
     const { id: later } = await submit(db, catalog, { type: "test.steps", input: { steps: 1 }, options: { runAt: new Date(Date.now() + 900) } });
     await finished(later);
-    expect(kinds(await readRunEvents(db, id, null))).toEqual(["queued", "cancelled"]);
-    expect((await getRun(db, id)).status).toBe("cancelled");
-    await expect(cancelRun(db.$client, id)).rejects.toThrow(/is cancelled: only queued, scheduled, running runs can be cancelled/);
+    expect(kinds(await readRunEvents(db, systemViewer, id, null))).toEqual(["queued", "cancelled"]);
+    expect((await getRun(db, systemViewer, id)).status).toBe("cancelled");
+    await expect(cancelRun(db.$client, systemViewer, id)).rejects.toThrow(/is cancelled: only queued, scheduled, running runs can be cancelled/);
   });
 
   it("aborts a running run's signal and discards its late result", async () => {
     const { id } = await submit(db, catalog, { type: "test.steps", input: { steps: 1, gate: "cancel-me" } });
     await waitFor("the gated run to start", async () => (gates.has("cancel-me") ? true : undefined));
-    await cancelRun(db.$client, id);
+    await cancelRun(db.$client, systemViewer, id);
     const reason = await waitFor("the handler's signal to abort", async () => abortReasons.get(id), { timeoutMs: 1_000 });
     expect(reason).toMatchObject({ name: "RunCancelledError", message: "cancelled" });
     // The handler ignored its signal and returns now: that result must not land.
     gates.get("cancel-me")?.();
     await new Promise((resolve) => setImmediate(resolve));
-    const run = await getRun(db, id);
+    const run = await getRun(db, systemViewer, id);
     expect(run).toMatchObject({ status: "cancelled", output: null });
-    expect(kinds(await readRunEvents(db, id, null)).at(-1)).toBe("cancelled");
+    expect(kinds(await readRunEvents(db, systemViewer, id, null)).at(-1)).toBe("cancelled");
   });
 });
 
@@ -481,7 +482,7 @@ describe("graceful shutdown", () => {
     const stopping = second.stop();
     gates.get("shutdown")?.();
     await stopping;
-    expect(await getRun(isolated.db, id)).toMatchObject({ status: "completed", output: { sum: 3 } });
+    expect(await getRun(isolated.db, systemViewer, id)).toMatchObject({ status: "completed", output: { sum: 3 } });
     // A worker that stops cleanly deregisters instead of waiting to be presumed dead.
     expect(await countLiveWorkers(isolated.db)).toBe(0);
   });
@@ -489,13 +490,13 @@ describe("graceful shutdown", () => {
   it("after the grace period aborts the attempt and releases the run for another, even on its last attempt", async () => {
     const stopping = await startWorker({ databaseUrl: isolated.url, catalog, handlers, concurrency: 1, shutdownGraceMs: 300, quiet: true });
     const { id } = await submit(isolated.db, catalog, { type: "test.steps", input: { steps: 1, waitForAbort: true } });
-    await waitFor("the attempt to be running", async () => ((await getRun(isolated.db, id)).status === "running" ? true : undefined));
+    await waitFor("the attempt to be running", async () => ((await getRun(isolated.db, systemViewer, id)).status === "running" ? true : undefined));
     await stopping.stop();
     expect(abortReasons.has(id)).toBe(true);
-    const run = await getRun(isolated.db, id);
+    const run = await getRun(isolated.db, systemViewer, id);
     // maxAttempts was 1: the released attempt does not use up the run.
     expect(run).toMatchObject({ status: "scheduled", attempts: 1, maxAttempts: 2, error: "released: the worker stopped during attempt 1" });
-    expect(kinds(await readRunEvents(isolated.db, id, null)).at(-1)).toBe("retrying");
+    expect(kinds(await readRunEvents(isolated.db, systemViewer, id, null)).at(-1)).toBe("retrying");
     const [job] = await isolated.db.$client<{ attempt: number }[]>`
       select (payload->>'attempt')::int as attempt from graphile_worker._private_jobs where key = ${`run:${id}`}`;
     expect(job?.attempt).toBe(2);

@@ -1,4 +1,4 @@
-import { closeDatabase, createDatabase, readRunEvents, submit } from "@conveyor/db";
+import { closeDatabase, createDatabase, readRunEvents, submit, systemViewer } from "@conveyor/db";
 import { createClient } from "@conveyor/api/client";
 import { benchCatalog, nowMs } from "../catalog";
 import { freshDatabase } from "../databases";
@@ -128,7 +128,7 @@ export async function progressDelivery(
     const cpuPercent = ((api.cpuSeconds() - cpuBefore) / ((performance.now() - windowStart) / 1000)) * 100;
     clearInterval(sampler);
     for (const subscription of subscriptions) subscription.unsubscribe();
-    const stored = await readRunEvents(db, ids[0] ?? "", null);
+    const stored = await readRunEvents(db, systemViewer, ids[0] ?? "", null);
     if (!stored.some((event) => event.kind === "completed")) throw new Error("ticker run did not complete");
     return { ...summarise(samples), subscribers: options.subscribers, transport: options.transport, completedStreams: finished, apiRssMb: peakRss, apiCpuPercent: cpuPercent };
   } finally {

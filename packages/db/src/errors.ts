@@ -47,3 +47,25 @@ export class RunStateConflictError extends ConveyorError {
     super(`run ${runId} is ${status}: only ${allowed.join(", ")} runs can be ${action}`);
   }
 }
+
+/** Why a presented API token was refused (missing, malformed, unknown, expired or revoked). */
+export class TokenRejectedError extends ConveyorError {
+  override readonly name = "TokenRejectedError";
+}
+
+/** The caller may not do this (e.g. a user calling an admin procedure). */
+export class ForbiddenError extends ConveyorError {
+  override readonly name = "ForbiddenError";
+}
+
+/** A limit of the caller's token was reached; nothing was written. */
+export class LimitExceededError extends ConveyorError {
+  override readonly name = "LimitExceededError";
+  constructor(
+    message: string,
+    /** When trying again may succeed, in ms; null when waiting alone will not help. */
+    readonly retryAfterMs: number | null,
+  ) {
+    super(message);
+  }
+}

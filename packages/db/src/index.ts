@@ -18,3 +18,6 @@ export * from "./queries/schedules";
 export * from "./queries/prune-runs";
 export * from "./queries/rate-limits";
 export * from "./queries/flows";
+export * from "./access/viewer";
+export * from "./access/tokens";
+export * from "./access/limits";

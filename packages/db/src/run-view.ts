@@ -52,7 +52,7 @@ export type RunSummary<C extends Catalog> = {
 }[JobType<C>];
 
 /** A row without the heavy JSON columns, as listRuns reads it. */
-export type RunSummaryRow = Omit<RunRow, "input" | "output">;
+export type RunSummaryRow = Omit<RunRow, "input" | "output" | "secrets">;
 
 /** Shape a list row for callers (see `toRun` for the one assertion). */
 export function toRunSummary<C extends Catalog>(row: RunSummaryRow): RunSummary<C> {
@@ -92,12 +92,14 @@ export function toRun<C extends Catalog>(row: RunRow): Run<C> {
 export interface RunEvent {
   id: number;
   runId: string;
+  /** The run's owner: who may receive the event. */
+  ownerId: string;
   type: string;
   kind: RunEventKind;
   at: Date;
   data: RunEventData;
 }
 
-export function toRunEvent(row: RunEventRow & { type: string }): RunEvent {
-  return { id: row.id, runId: row.runId, type: row.type, kind: row.kind, at: row.at, data: row.data ?? null };
+export function toRunEvent(row: RunEventRow & { type: string; ownerId: string }): RunEvent {
+  return { id: row.id, runId: row.runId, ownerId: row.ownerId, type: row.type, kind: row.kind, at: row.at, data: row.data ?? null };
 }

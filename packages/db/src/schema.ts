@@ -69,8 +69,13 @@ export const runs = conveyor.table(
     /** Attempts one submission (or one jobs.retry) grants; max_attempts grows by it on each retry. */
     attemptBudget: integer("attempt_budget").notNull().default(3),
     timeoutMs: integer("timeout_ms").notNull(),
-    // Until accounts exist (issue 5) every run belongs to "anonymous".
-    ownerId: text("owner_id").notNull().default("anonymous"),
+    /** Who submitted the run (a token's owner; "system" for scheduled runs). Users see only their own. */
+    ownerId: text("owner_id").notNull().default("system"),
+    /**
+     * The input's sensitive fields (see `sensitive()` in a contract), kept out
+     * of `input` so that no read of runs can return them; only the worker merges them back.
+     */
+    secrets: jsonb("secrets").$type<Record<string, unknown>>(),
     idempotencyKey: text("idempotency_key"),
     // Millisecond precision, so a list cursor built from a JS Date matches the row exactly.
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 }).notNull().defaultNow(),
@@ -85,6 +90,9 @@ export const runs = conveyor.table(
     index("runs_status_created_at_idx").on(t.status, t.createdAt.desc()),
     index("runs_type_created_at_idx").on(t.type, t.createdAt.desc()),
     index("runs_queue_created_at_idx").on(t.queue, t.createdAt.desc()),
+    // Users list their own runs, newest first; the unfinished ones are counted against their cap.
+    index("runs_owner_created_at_id_idx").on(t.ownerId, t.createdAt.desc(), t.id.desc()),
+    index("runs_owner_unfinished_idx").on(t.ownerId).where(sql`${t.status} in ('queued', 'scheduled', 'running')`),
     index("runs_parent_id_idx").on(t.parentId).where(sql`${t.parentId} is not null`),
     uniqueIndex("runs_owner_idempotency_key_idx")
       .on(t.ownerId, t.idempotencyKey)
@@ -146,4 +154,63 @@ export const rateWindows = conveyor.table(
     used: integer("used").notNull(),
   },
   (t) => [primaryKey({ columns: [t.bucket, t.windowStart] })],
+);
+
+export const tokenRoles = ["user", "admin"] as const;
+export type TokenRole = (typeof tokenRoles)[number];
+export const tokenRole = conveyor.enum("token_role", tokenRoles);
+
+/**
+ * API tokens. Only a SHA-256 hash of each token is kept (tokens are 256
+ * random bits, so a slow hash adds nothing); the token itself is shown once.
+ * Limits left null take the API's defaults. The submission bucket (a token
+ * bucket refilled at `submitRate` per second up to `submitBurst`) lives here
+ * so that it holds across every API process.
+ */
+export const apiTokens = conveyor.table(
+  "api_tokens",
+  {
+    id: uuid("id").primaryKey().default(sql`gen_random_uuid()`),
+    ownerId: text("owner_id").notNull(),
+    role: tokenRole("role").notNull().default("user"),
+    /** What the token is for, e.g. "ci" or "alice's laptop". */
+    name: text("name").notNull().default(""),
+    hash: text("hash").notNull(),
+    /** The token's first characters, so people can tell their tokens apart in lists. */
+    prefix: text("prefix").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
+    /** Runs per second this token may submit, sustained. */
+    submitRate: real("submit_rate"),
+    /** Runs this token may submit at once after a quiet spell. */
+    submitBurst: integer("submit_burst"),
+    /** Subscriptions open at once, across all API processes. */
+    maxSubscriptions: integer("max_subscriptions"),
+    /** Unfinished runs (queued, scheduled, running) its owner may have. */
+    maxUnfinishedRuns: integer("max_unfinished_runs"),
+    bucketLevel: real("bucket_level"),
+    bucketAt: timestamp("bucket_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [uniqueIndex("api_tokens_hash_idx").on(t.hash), index("api_tokens_owner_idx").on(t.ownerId)],
+);
+
+export type ApiTokenRow = typeof apiTokens.$inferSelect;
+
+/**
+ * Open subscriptions, one row each, so a per-token cap holds across API
+ * processes. Each process renews its leases while the streams live; the
+ * leases of a process that died expire on their own.
+ */
+export const subscriptionLeases = conveyor.table(
+  "subscription_leases",
+  {
+    id: uuid("id").primaryKey().default(sql`gen_random_uuid()`),
+    tokenId: uuid("token_id")
+      .notNull()
+      .references(() => apiTokens.id, { onDelete: "cascade" }),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("subscription_leases_token_idx").on(t.tokenId, t.expiresAt)],
 );

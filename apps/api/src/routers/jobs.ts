@@ -4,7 +4,6 @@ import {
   cancelRun,
   getRun,
   insertBatch,
-  insertPrepared,
   listRunsInputSchema,
   listRuns,
   readEventsAfter,
@@ -12,11 +11,15 @@ import {
   retryFailedInputSchema,
   retryFailedRuns,
   retryRun,
+  takeSubmissionAllowance,
+  type PreparedSubmission,
+  type Principal,
   type RunEvent,
+  type Viewer,
 } from "@conveyor/db";
 import { catalog, isFinished, runIdSchema, runStatusSchema, type ConveyorCatalog, type RunEventKind } from "@conveyor/jobs";
 import { ConveyorError } from "@conveyor/db";
-import { publicProcedure, router } from "../trpc";
+import { protectedProcedure, router, TRPCError } from "../trpc";
 import { toTRPCError } from "../field-errors";
 import { submitInputParser, submitManyInputParser } from "../submit-input";
 import type { ApiContext } from "../context";
@@ -90,14 +93,27 @@ function buildMessage(event: RunEvent): RunEventMessage {
   };
 }
 
-/** Events the stream missed after `afterId`: the run's, or every run's. */
-function readMissed(ctx: ApiContext, runId: string | undefined, afterId: number): Promise<RunEvent[]> {
-  return runId ? readRunEvents(ctx.db, runId, afterId) : readEventsAfter(ctx.db, afterId, maxReplay);
+/** Events the stream missed after `afterId`: the run's, or every run's the viewer may see. */
+function readMissed(ctx: ApiContext, viewer: Viewer, runId: string | undefined, afterId: number): Promise<RunEvent[]> {
+  return runId ? readRunEvents(ctx.db, viewer, runId, afterId) : readEventsAfter(ctx.db, viewer, afterId, maxReplay);
+}
+
+/**
+ * Write submissions as the caller's runs, within the caller's limits: the
+ * allowance is taken in the transaction that writes the runs, so a refused
+ * submission writes nothing and a failed write spends nothing.
+ */
+function submitAs(ctx: ApiContext, principal: Principal, prepared: readonly PreparedSubmission[]) {
+  const owned = prepared.map((item) => ({ ...item, row: { ...item.row, ownerId: principal.ownerId } }));
+  return ctx.db.transaction(async (tx) => {
+    await takeSubmissionAllowance(tx, principal, owned.length, ctx.limits);
+    return insertBatch(tx, owned);
+  });
 }
 
 export const jobsRouter = router({
   /** The job types with their JSON Schemas and defaults, for forms and docs. */
-  types: publicProcedure.query(() =>
+  types: protectedProcedure.query(() =>
     Object.values(catalog).map((job) => ({
       name: job.name,
       description: job.description,
@@ -109,59 +125,71 @@ export const jobsRouter = router({
   ),
 
   /** Validate and enqueue one run; returns at once with its id. */
-  submit: publicProcedure.input(submitInputParser(catalog)).mutation(async ({ ctx, input }) => {
-    const submitted = await ctx.db.transaction((tx) => insertPrepared(tx, input));
+  submit: protectedProcedure.input(submitInputParser(catalog)).mutation(async ({ ctx, input }) => {
+    const [submitted] = await submitAs(ctx, ctx.principal, [input]);
+    if (!submitted) throw new Error("insertBatch returned nothing for one submission");
+    ctx.log({ level: "info", message: "run submitted", runId: submitted.id, owner: ctx.principal.ownerId, type: input.row.type, deduplicated: submitted.deduplicated });
     return { id: submitted.id, status: submitted.status, deduplicated: submitted.deduplicated };
   }),
 
   /** Validate and enqueue up to 10,000 runs in one transaction; one invalid item refuses the batch. */
-  submitMany: publicProcedure.input(submitManyInputParser(catalog)).mutation(async ({ ctx, input }) => {
-    const submitted = await ctx.db.transaction((tx) => insertBatch(tx, input));
+  submitMany: protectedProcedure.input(submitManyInputParser(catalog)).mutation(async ({ ctx, input }) => {
+    const submitted = await submitAs(ctx, ctx.principal, input);
+    ctx.log({ level: "info", message: "runs submitted", count: submitted.length, owner: ctx.principal.ownerId });
     return submitted.map(({ id, status, deduplicated }) => ({ id, status, deduplicated }));
   }),
 
-  get: publicProcedure
+  get: protectedProcedure
     .input(z.object({ id: runIdSchema }).strict())
-    .query(({ ctx, input }) => getRun<ConveyorCatalog>(ctx.db, input.id)),
+    .query(({ ctx, input }) => getRun<ConveyorCatalog>(ctx.db, ctx.principal, input.id)),
 
   /** Cancel a run: a waiting run never starts; a running run's signal aborts and its result is discarded. */
-  cancel: publicProcedure
-    .input(z.object({ id: runIdSchema }).strict())
-    .mutation(({ ctx, input }) => cancelRun(ctx.db.$client, input.id)),
+  cancel: protectedProcedure.input(z.object({ id: runIdSchema }).strict()).mutation(async ({ ctx, input }) => {
+    const cancelled = await cancelRun(ctx.db.$client, ctx.principal, input.id);
+    ctx.log({ level: "info", message: "run cancelled", runId: input.id, owner: ctx.principal.ownerId });
+    return cancelled;
+  }),
 
   /** Run a failed or cancelled run again, with a fresh budget of attempts, keeping its history. */
-  retry: publicProcedure
-    .input(z.object({ id: runIdSchema }).strict())
-    .mutation(({ ctx, input }) => retryRun(ctx.db.$client, input.id)),
+  retry: protectedProcedure.input(z.object({ id: runIdSchema }).strict()).mutation(async ({ ctx, input }) => {
+    const retried = await retryRun(ctx.db.$client, ctx.principal, input.id);
+    ctx.log({ level: "info", message: "run retried", runId: input.id, owner: ctx.principal.ownerId });
+    return retried;
+  }),
 
   /** Run again every failed run matching the filter (type, queue, failed since), at most 10,000 per call. */
-  retryFailed: publicProcedure
-    .input(retryFailedInputSchema)
-    .mutation(({ ctx, input }) => retryFailedRuns(ctx.db.$client, input)),
+  retryFailed: protectedProcedure.input(retryFailedInputSchema).mutation(async ({ ctx, input }) => {
+    const retried = await retryFailedRuns(ctx.db.$client, ctx.principal, input);
+    ctx.log({ level: "info", message: "failed runs retried", count: retried.retried, owner: ctx.principal.ownerId });
+    return retried;
+  }),
 
   /** Runs newest first, filtered by status, type or queue, a page at a time. */
-  list: publicProcedure
+  list: protectedProcedure
     .input(listRunsInputSchema.optional())
-    .query(({ ctx, input }) => listRuns<ConveyorCatalog>(ctx.db, input ?? {})),
+    .query(({ ctx, input }) => listRuns<ConveyorCatalog>(ctx.db, ctx.principal, input ?? {})),
 
   /**
    * A live stream of events: of one run (its whole history first, unless
    * resuming) or of every run (from now on, unless resuming). A client that
    * reconnects with `lastEventId` gets what it missed, once, then live events.
-   * The stream of one run ends after the run finishes.
+   * The stream of one run ends after the run finishes. A user's stream of
+   * every run carries only their own runs. Each open stream counts against
+   * the token's cap, and ends when the token is revoked.
    */
-  events: publicProcedure.input(eventsInputSchema.optional()).subscription(async function* ({ ctx, input, signal }) {
+  events: protectedProcedure.input(eventsInputSchema.optional()).subscription(async function* ({ ctx, input, signal }) {
     const runId = input?.id;
-    const abort = signal ?? new AbortController().signal;
+    const viewer = ctx.principal;
+    const seesAll = viewer.role === "admin";
+    // Thrown as tRPC errors here: a subscription's errors do not pass through middleware.
+    const lease = await ctx.leases.acquire(ctx.principal).catch(rethrowAsTRPCError);
+    const stop = AbortSignal.any([signal ?? new AbortController().signal, lease.revoked]);
     // Listen first, then read the backlog, so nothing falls between the two.
-    const live = ctx.events.subscribe(runId ?? null, abort);
+    const live = ctx.events.subscribe(runId ?? null, stop);
     try {
       let finished = false;
       if (runId) {
-        // Thrown as a tRPC error here: a subscription's errors do not pass through middleware.
-        const run = await getRun(ctx.db, runId).catch((error: unknown) => {
-          throw error instanceof ConveyorError ? toTRPCError(error) : error;
-        });
+        const run = await getRun(ctx.db, viewer, runId).catch(rethrowAsTRPCError);
         finished = isFinished(run.status);
       }
       const resumeAfter = input?.lastEventId ? Number(input.lastEventId) : runId ? 0 : null;
@@ -169,6 +197,7 @@ export const jobsRouter = router({
       const sent = new Set<number>();
 
       const send = function* (event: RunEvent) {
+        if (!seesAll && event.ownerId !== viewer.ownerId) return;
         // Per run, ids grow in commit order; across runs, only the set of ids already sent is trusted.
         if (sent.has(event.id) || (runId && event.id <= lastSent)) return;
         sent.add(event.id);
@@ -178,19 +207,25 @@ export const jobsRouter = router({
         yield tracked(String(event.id), toMessage(event));
       };
 
-      if (resumeAfter !== null) for (const event of await readMissed(ctx, runId, resumeAfter)) yield* send(event);
+      if (resumeAfter !== null) for (const event of await readMissed(ctx, viewer, runId, resumeAfter)) yield* send(event);
       if (runId && finished) return;
 
       for (let item = await live.next(); item; item = await live.next()) {
         if (item.kind === "resync") {
-          for (const event of await readMissed(ctx, runId, lastSent)) yield* send(event);
+          for (const event of await readMissed(ctx, viewer, runId, lastSent)) yield* send(event);
         } else {
           yield* send(item.event);
         }
         if (runId && finished) return;
       }
+      if (lease.revoked.aborted) throw new TRPCError({ code: "UNAUTHORIZED", message: "the token was revoked or has expired" });
     } finally {
       live.close();
+      lease.release();
     }
   }),
 });
+
+function rethrowAsTRPCError(error: unknown): never {
+  throw error instanceof ConveyorError ? toTRPCError(error) : error;
+}

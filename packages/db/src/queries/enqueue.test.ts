@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { catalog } from "@conveyor/jobs";
 import { createTestDatabase } from "../testing";
+import { systemViewer } from "../access/viewer";
 import { enqueue } from "./enqueue";
 import { submit } from "./submit";
 import { submitMany } from "./submit-many";
@@ -26,7 +27,7 @@ describe("submit", () => {
     expect(submitted).toMatchObject({ status: "queued", deduplicated: false });
     expect(await counts()).toEqual({ runs: before!.runs + 1, jobs: before!.jobs + 1, events: before!.events + 1 });
 
-    const run = await getRun<typeof catalog>(db, submitted.id);
+    const run = await getRun<typeof catalog>(db, systemViewer, submitted.id);
     expect(run).toMatchObject({
       type: "document.analyze",
       // lists show the contract's label, never the (possibly huge) input
@@ -39,7 +40,7 @@ describe("submit", () => {
       // zod's default is applied before the input is stored
       input: { text: "Hello world.", topKeywords: 10 },
     });
-    const events = await readRunEvents(db, submitted.id, null);
+    const events = await readRunEvents(db, systemViewer, submitted.id, null);
     expect(events.map((event) => event.kind)).toEqual(["queued"]);
   });
 
@@ -97,7 +98,7 @@ describe("enqueue inside the caller's transaction", () => {
       const submitted = await enqueue(tx, catalog, { type: "document.analyze", input: { text: "Committed." } });
       return submitted.id;
     });
-    expect((await getRun(db, id)).status).toBe("queued");
+    expect((await getRun(db, systemViewer, id)).status).toBe("queued");
     expect(await counts()).toEqual({ runs: before!.runs + 1, jobs: before!.jobs + 1, events: before!.events + 1 });
   });
 
@@ -113,7 +114,7 @@ describe("enqueue inside the caller's transaction", () => {
     ).rejects.toBeInstanceOf(CallerFailure);
     expect(enqueuedId).not.toBe("");
     expect(await counts()).toEqual(before);
-    await expect(getRun(db, enqueuedId)).rejects.toThrow(/was not found/);
+    await expect(getRun(db, systemViewer, enqueuedId)).rejects.toThrow(/was not found/);
   });
 });
 

@@ -11,7 +11,7 @@ export interface SubmitRequest<C extends Catalog, K extends JobType<C> = JobType
   type: K;
   input: JobInput<C[K]>;
   options?: SubmitOptions;
-  /** Who the run belongs to (default: "anonymous"). */
+  /** Who the run belongs to (default: "system", which only admins see). */
   ownerId?: string;
 }
 

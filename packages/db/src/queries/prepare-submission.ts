@@ -2,6 +2,7 @@ import { z } from "zod";
 import { findJob, graphilePriority, laneOf, submitOptionsSchema, type Catalog } from "@conveyor/jobs";
 import { InvalidRequestError, UnknownJobTypeError, type FieldIssue } from "../errors";
 import type { NewRunRow } from "../schema";
+import { systemOwner } from "../access/viewer";
 
 /** A run ready to be written, and the graphile-worker job that will execute it. */
 export interface PreparedSubmission {
@@ -49,7 +50,7 @@ export function prepareSubmission(
       maxAttempts,
       attemptBudget: maxAttempts,
       timeoutMs: chosen.timeoutMs ?? job.defaults.timeoutMs,
-      ownerId: request.ownerId ?? "anonymous",
+      ownerId: request.ownerId ?? systemOwner,
       idempotencyKey: chosen.idempotencyKey ?? null,
       runAt: chosen.runAt ?? new Date(),
     },

@@ -1,6 +1,7 @@
 import type { RunStatus } from "@conveyor/jobs";
 import type { SqlClient } from "../client";
 import { workerLivenessMs } from "./worker-heartbeats";
+import { ownerFilterOf, type Viewer } from "../access/viewer";
 
 export interface QueueTypeStats {
   queue: string;
@@ -40,6 +41,7 @@ export interface QueueStats {
   queues: QueueTypeStats[];
   /** Runs finished per minute over the last hour, oldest first, minutes without any included as zeros. */
   throughput: ThroughputMinute[];
+  /** The worker processes (admins only: a user sees an empty list). */
   workers: WorkerStatus[];
 }
 
@@ -52,11 +54,16 @@ const emptyCounts = (): Record<RunStatus, number> => ({
   cancelled: 0,
 });
 
-/** What operators watch: per queue and job type, counts, throughput, durations and failure rate; and the workers. */
-export async function queueStats(sql: SqlClient): Promise<QueueStats> {
+/**
+ * What operators watch: per queue and job type, counts, throughput, durations
+ * and failure rate; and the workers. A user sees the figures of their own runs.
+ */
+export async function queueStats(sql: SqlClient, viewer: Viewer): Promise<QueueStats> {
+  const owner = ownerFilterOf(viewer);
+  const ownRuns = owner === null ? sql`` : sql`and owner_id = ${owner}`;
   const [counts, recent, throughput, workers] = await Promise.all([
     sql<{ queue: string; type: string; status: RunStatus; count: number }[]>`
-      select queue, type, status, count(*)::int as count from conveyor.runs group by queue, type, status`,
+      select queue, type, status, count(*)::int as count from conveyor.runs where true ${ownRuns} group by queue, type, status`,
     sql<{ queue: string; type: string; completed: number; failed: number; average: number | null; p50: number | null; p95: number | null }[]>`
       select queue, type,
              count(*) filter (where status = 'completed')::int as completed,
@@ -67,7 +74,7 @@ export async function queueStats(sql: SqlClient): Promise<QueueStats> {
              (percentile_cont(0.95) within group (order by extract(epoch from finished_at - started_at) * 1000)
                filter (where status = 'completed'))::float8 as p95
         from conveyor.runs
-       where finished_at > now() - interval '1 hour' and status in ('completed', 'failed')
+       where finished_at > now() - interval '1 hour' and status in ('completed', 'failed') ${ownRuns}
        group by queue, type`,
     sql<{ minute: string; completed: number; failed: number }[]>`
       select to_char(m.minute at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as minute,
@@ -77,6 +84,7 @@ export async function queueStats(sql: SqlClient): Promise<QueueStats> {
         left join conveyor.runs r
           on r.finished_at >= m.minute and r.finished_at < m.minute + interval '1 minute'
          and r.status in ('completed', 'failed')
+         ${owner === null ? sql`` : sql`and r.owner_id = ${owner}`}
        group by m.minute
        order by m.minute`,
     sql<(Omit<WorkerStatus, "startedAt" | "heartbeatAt"> & { startedAt: string; heartbeatAt: string })[]>`
@@ -86,6 +94,7 @@ export async function queueStats(sql: SqlClient): Promise<QueueStats> {
              w.heartbeat_at > now() - ${`${workerLivenessMs} milliseconds`}::interval as alive,
              coalesce(array(select r.id::text from conveyor.runs r where r.worker_id = w.id and r.status = 'running'), '{}') as "runningRunIds"
         from conveyor.workers w
+       where ${owner}::text is null
        order by w.started_at`,
   ]);
 

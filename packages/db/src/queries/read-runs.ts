@@ -4,10 +4,12 @@ import { runStatusSchema, type Catalog } from "@conveyor/jobs";
 import type { Database } from "../client";
 import { InvalidRequestError, RunNotFoundError } from "../errors";
 import { runs } from "../schema";
+import { visibleRuns, type Viewer } from "../access/viewer";
 import { toRun, toRunSummary, type Run, type RunSummary } from "../run-view";
 
-export async function getRun<C extends Catalog>(db: Database, runId: string): Promise<Run<C>> {
-  const [row] = await db.select().from(runs).where(eq(runs.id, runId));
+/** One run, if the viewer may see it (another owner's run is "not found", like a run that does not exist). */
+export async function getRun<C extends Catalog>(db: Database, viewer: Viewer, runId: string): Promise<Run<C>> {
+  const [row] = await db.select().from(runs).where(and(eq(runs.id, runId), visibleRuns(viewer)));
   if (!row) throw new RunNotFoundError(runId);
   return toRun<C>(row);
 }
@@ -33,9 +35,11 @@ export interface RunPage<C extends Catalog> {
 }
 
 /** Runs newest first, filtered, a page at a time (keyset pagination: stable while runs are added). */
-export async function listRuns<C extends Catalog>(db: Database, rawInput: ListRunsInput = {}): Promise<RunPage<C>> {
+export async function listRuns<C extends Catalog>(db: Database, viewer: Viewer, rawInput: ListRunsInput = {}): Promise<RunPage<C>> {
   const input = listRunsInputSchema.parse(rawInput);
   const filters: SQL[] = [];
+  const visible = visibleRuns(viewer);
+  if (visible) filters.push(visible);
   if (input.status) filters.push(eq(runs.status, input.status));
   if (input.type) filters.push(eq(runs.type, input.type));
   if (input.queue) filters.push(eq(runs.queue, input.queue));
@@ -47,7 +51,7 @@ export async function listRuns<C extends Catalog>(db: Database, rawInput: ListRu
     );
     if (older) filters.push(older);
   }
-  const { input: _input, output: _output, ...summaryColumns } = getTableColumns(runs);
+  const { input: _input, output: _output, secrets: _secrets, ...summaryColumns } = getTableColumns(runs);
   const rows = await db
     .select(summaryColumns)
     .from(runs)

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { queueNameSchema, type RunStatus } from "@conveyor/jobs";
 import type { SqlClient } from "../client";
 import { RunNotFoundError, RunStateConflictError } from "../errors";
+import { ownerFilterOf, type Viewer } from "../access/viewer";
 
 /** The NOTIFY channel on which workers learn that a run they execute was cancelled. */
 export const cancelChannel = "conveyor_cancel";
@@ -19,11 +20,12 @@ const retryable: readonly RunStatus[] = ["failed", "cancelled"];
  * away (it never starts); a running run's worker is told at once (its
  * `ctx.signal` aborts) and any result it still produces is discarded.
  */
-export async function cancelRun(sql: SqlClient, runId: string): Promise<{ id: string; status: RunStatus }> {
+export async function cancelRun(sql: SqlClient, viewer: Viewer, runId: string): Promise<{ id: string; status: RunStatus }> {
+  const owner = ownerFilterOf(viewer);
   const [row] = await sql<{ id: string; previous: RunStatus }[]>`
     with recursive tree as (
       -- The run and every run it started as a child (flows), at any depth.
-      select id from conveyor.runs where id = ${runId}
+      select id from conveyor.runs where id = ${runId} and (${owner}::text is null or owner_id = ${owner})
       union
       select c.id from conveyor.runs c join tree t on c.parent_id = t.id
     ), before as (
@@ -60,10 +62,13 @@ export async function cancelRun(sql: SqlClient, runId: string): Promise<{ id: st
  * a fresh budget of attempts (as many as its submission granted) and a
  * `queued` event.
  */
-export async function retryRun(sql: SqlClient, runId: string): Promise<{ id: string; status: RunStatus }> {
+export async function retryRun(sql: SqlClient, viewer: Viewer, runId: string): Promise<{ id: string; status: RunStatus }> {
+  const owner = ownerFilterOf(viewer);
   const [row] = await sql<{ id: string; status: RunStatus; retried: boolean }[]>`
     with before as (
-      select id, status from conveyor.runs where id = ${runId} for update
+      select id, status from conveyor.runs
+       where id = ${runId} and (${owner}::text is null or owner_id = ${owner})
+         for update
     ), targets as (
       select id from before where status in ('failed', 'cancelled')
     ), ${requeueSteps(sql)}
@@ -89,12 +94,18 @@ export const retryFailedInputSchema = z
 export type RetryFailedInput = z.input<typeof retryFailedInputSchema>;
 
 /** Run again every failed run that matches the filter (the dead-letter list), in one statement. */
-export async function retryFailedRuns(sql: SqlClient, rawFilter: RetryFailedInput = {}): Promise<{ retried: number; ids: string[] }> {
+export async function retryFailedRuns(
+  sql: SqlClient,
+  viewer: Viewer,
+  rawFilter: RetryFailedInput = {},
+): Promise<{ retried: number; ids: string[] }> {
   const filter = retryFailedInputSchema.parse(rawFilter);
+  const owner = ownerFilterOf(viewer);
   const rows = await sql<{ id: string }[]>`
     with targets as (
       select id from conveyor.runs
        where status = 'failed'
+         ${owner === null ? sql`` : sql`and owner_id = ${owner}`}
          ${filter.type ? sql`and type = ${filter.type}` : sql``}
          ${filter.queue ? sql`and queue = ${filter.queue}` : sql``}
          ${filter.since ? sql`and finished_at >= ${filter.since.toISOString()}::timestamptz` : sql``}

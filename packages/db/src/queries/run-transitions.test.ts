@@ -4,6 +4,7 @@ import { createTestDatabase } from "../testing";
 import { submit } from "./submit";
 import { getRun } from "./read-runs";
 import { readRunEvents } from "./read-events";
+import { systemViewer } from "../access/viewer";
 import { completeRuns, loadRunsToStart, recordStarts } from "./run-transitions";
 
 const { db } = await createTestDatabase();
@@ -18,7 +19,7 @@ const workerId = "test-worker";
 const startOf = (id: string, attempt = 1, startedAt = new Date().toISOString()) => ({ id, attempt, workerId, startedAt });
 const now = () => new Date().toISOString();
 
-const kinds = async (id: string) => (await readRunEvents(db, id, null)).map((event) => event.kind);
+const kinds = async (id: string) => (await readRunEvents(db, systemViewer, id, null)).map((event) => event.kind);
 
 describe("run transitions written in batches", () => {
   it("loads only runs that may still start, numbering the attempt", async () => {
@@ -43,7 +44,7 @@ describe("run transitions written in batches", () => {
     expect(await recordStarts(sql, [start])).toEqual(new Set([id]));
     expect(await recordStarts(sql, [start])).toEqual(new Set());
     expect(await kinds(id)).toEqual(["queued", "started"]);
-    expect((await getRun(db, id)).status).toBe("running");
+    expect((await getRun(db, systemViewer, id)).status).toBe("running");
   });
 
   it("writes a short run's start with its result: one started event, before completed", async () => {
@@ -52,7 +53,7 @@ describe("run transitions written in batches", () => {
     const written = await completeRuns(sql, [{ id, attempt: 1, output: { ok: true }, finishedAt: now(), start: startOf(id, 1, startedAt) }]);
     expect(written).toEqual(new Set([id]));
     expect(await kinds(id)).toEqual(["queued", "started", "completed"]);
-    const run = await getRun(db, id);
+    const run = await getRun(db, systemViewer, id);
     expect(run).toMatchObject({ status: "completed", attempts: 1, output: { ok: true } });
     expect(run.startedAt?.toISOString()).toBe(startedAt);
   });
@@ -70,7 +71,7 @@ describe("run transitions written in batches", () => {
     await sql`update conveyor.runs set status = 'cancelled' where id = ${id}`;
     const written = await completeRuns(sql, [{ id, attempt: 1, output: {}, finishedAt: now(), start: startOf(id) }]);
     expect(written).toEqual(new Set());
-    expect((await getRun(db, id)).status).toBe("cancelled");
+    expect((await getRun(db, systemViewer, id)).status).toBe("cancelled");
   });
 
   it("discards the late result of an attempt that was taken over", async () => {
@@ -79,6 +80,6 @@ describe("run transitions written in batches", () => {
     await recordStarts(sql, [startOf(id, 2)]);
     expect(await completeRuns(sql, [{ id, attempt: 1, output: { stale: true }, finishedAt: now() }])).toEqual(new Set());
     expect(await completeRuns(sql, [{ id, attempt: 2, output: { fresh: true }, finishedAt: now() }])).toEqual(new Set([id]));
-    expect((await getRun(db, id)).output).toEqual({ fresh: true });
+    expect((await getRun(db, systemViewer, id)).output).toEqual({ fresh: true });
   });
 });

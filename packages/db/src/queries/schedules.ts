@@ -1,6 +1,7 @@
 import { parseCronItem, type ParsedCronItem } from "graphile-worker";
 import type { Catalog, RunStatus, Schedule } from "@conveyor/jobs";
 import type { SqlClient } from "../client";
+import { ownerFilterOf, type Viewer } from "../access/viewer";
 
 /** The graphile-worker task that turns a schedule's firing into a run. */
 export const scheduleTask = "conveyor.schedule";
@@ -66,15 +67,16 @@ export interface ScheduleView {
   lastRuns: Array<{ id: string; status: RunStatus; createdAt: string }>;
 }
 
-/** Each schedule of the catalogue with its next firing and its last runs. */
-export async function listSchedules(sql: SqlClient, catalog: Catalog, now = new Date()): Promise<ScheduleView[]> {
+/** Each schedule of the catalogue with its next firing and its last runs (those the viewer may see). */
+export async function listSchedules(sql: SqlClient, viewer: Viewer, catalog: Catalog, now = new Date()): Promise<ScheduleView[]> {
+  const owner = ownerFilterOf(viewer);
   const schedules = Object.values(catalog).flatMap((job) => job.schedules.map((schedule) => ({ type: job.name, schedule })));
   return Promise.all(
     schedules.map(async ({ type, schedule }) => {
       const lastRuns = await sql<{ id: string; status: RunStatus; createdAt: string }[]>`
         select id, status, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt"
           from conveyor.runs
-         where type = ${type}
+         where type = ${type} and (${owner}::text is null or owner_id = ${owner})
            and left(idempotency_key, ${scheduleRunKey(schedule.name, "").length}) = ${scheduleRunKey(schedule.name, "")}
          order by created_at desc
          limit 5`;

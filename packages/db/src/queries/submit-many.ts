@@ -6,6 +6,7 @@ import type { Database } from "../client";
 import { InvalidRequestError, UnknownJobTypeError, type FieldIssue } from "../errors";
 import { runEvents, runs } from "../schema";
 import { prepareSubmission, type PreparedSubmission } from "./prepare-submission";
+import { systemOwner } from "../access/viewer";
 
 export interface Submitted {
   id: string;
@@ -118,7 +119,7 @@ async function releaseExpiredKeys<Q extends PgQueryResultHKT, F extends Record<s
   tx: PgDatabase<Q, F, S>,
   items: readonly PreparedSubmission[],
 ): Promise<void> {
-  const keyed = items.flatMap(({ row }) => (row.idempotencyKey ? [{ owner: row.ownerId ?? "anonymous", key: row.idempotencyKey }] : []));
+  const keyed = items.flatMap(({ row }) => (row.idempotencyKey ? [{ owner: row.ownerId ?? systemOwner, key: row.idempotencyKey }] : []));
   if (keyed.length === 0) return;
   await tx.execute(sql`
     update conveyor.runs r set idempotency_key = null
@@ -134,7 +135,7 @@ async function findByIdempotencyKeys<Q extends PgQueryResultHKT, F extends Recor
   const found = new Map<string, Submitted>();
   const keys = [...new Set(items.map((item) => item.row.idempotencyKey).filter((key): key is string => Boolean(key)))];
   if (keys.length === 0) return found;
-  const owners = [...new Set(items.map((item) => item.row.ownerId ?? "anonymous"))];
+  const owners = [...new Set(items.map((item) => item.row.ownerId ?? systemOwner))];
   const rows = await tx
     .select({ id: runs.id, status: runs.status, ownerId: runs.ownerId, key: runs.idempotencyKey })
     .from(runs)

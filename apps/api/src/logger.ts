@@ -1,0 +1,16 @@
+/** One structured log line: a message and fields, never a payload (inputs may hold secrets). */
+export interface LogLine {
+  level: "info" | "warn" | "error";
+  message: string;
+  [field: string]: unknown;
+}
+
+export type Log = (line: LogLine) => void;
+
+/** JSON lines on stdout, with the time first: what `main.ts` uses. */
+export const jsonLinesToStdout: Log = (line) => {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
+};
+
+/** For embedding the server in tests and tools that want quiet. */
+export const silent: Log = () => {};

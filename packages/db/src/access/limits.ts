@@ -1,0 +1,132 @@
+/**
+ * Per-token limits, kept in Postgres so they hold across every API process:
+ * a token bucket for submissions, a cap on the owner's unfinished runs, and
+ * a cap on open subscriptions (leases that their API process renews).
+ */
+import { sql } from "drizzle-orm";
+import type { Database } from "../client";
+import { LimitExceededError } from "../errors";
+import type { Principal } from "./tokens";
+
+/** What a token's null limits mean. Each API process reads them from its settings. */
+export interface LimitDefaults {
+  /** Runs per second a token may submit, sustained (default: 10). */
+  submitRate: number;
+  /** Runs a token may submit at once after a quiet spell (default: 100). */
+  submitBurst: number;
+  /** Subscriptions a token may hold open at once (default: 20). */
+  maxSubscriptions: number;
+  /** Unfinished runs an owner may have (default: 10,000). */
+  maxUnfinishedRuns: number;
+}
+
+export const defaultLimits: LimitDefaults = Object.freeze({
+  submitRate: 10,
+  submitBurst: 100,
+  maxSubscriptions: 20,
+  maxUnfinishedRuns: 10_000,
+});
+
+/** How long a subscription lease lives without renewal: a dead API process's streams stop counting after this. */
+export const subscriptionLeaseMs = 60_000;
+
+/** A transaction of Conveyor's database, as `db.transaction` hands it over. */
+type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+/**
+ * Take `count` submissions from the token's bucket and check the owner's
+ * unfinished runs, inside the transaction that writes the runs: a refusal
+ * throws `LimitExceededError` and rolls everything back, and a failed write
+ * gives the allowance back.
+ */
+export async function takeSubmissionAllowance(
+  tx: Transaction,
+  principal: Principal,
+  count: number,
+  defaults: LimitDefaults,
+): Promise<void> {
+  const rate = principal.limits.submitRate ?? defaults.submitRate;
+  const burst = principal.limits.submitBurst ?? defaults.submitBurst;
+  if (count > burst) {
+    throw new LimitExceededError(
+      `a batch of ${count} runs is more than this token's burst of ${burst}: send smaller batches, or ask an admin for a token with a larger burst`,
+      null,
+    );
+  }
+  const [bucket] = await tx.execute<{ level: number; taken: boolean }>(sql`
+    with current as (
+      select id, least(${burst}::float8,
+                       coalesce(bucket_level, ${burst})::float8
+                       + extract(epoch from now() - coalesce(bucket_at, now()))::float8 * ${rate}::float8) as level
+        from conveyor.api_tokens where id = ${principal.tokenId} for update
+    ), taken as (
+      update conveyor.api_tokens t set bucket_level = c.level - ${count}, bucket_at = now()
+        from current c where t.id = c.id and c.level >= ${count}
+      returning t.id
+    )
+    select c.level as level, exists (select 1 from taken) as taken from current c`);
+  if (!bucket) throw new LimitExceededError("the token no longer exists", null);
+  if (!bucket.taken) {
+    const retryAfterMs = Math.ceil(((count - bucket.level) / rate) * 1000);
+    throw new LimitExceededError(
+      `rate limit: this token may submit ${rate} runs per second (bursts of ${burst}); try again in ${Math.ceil(retryAfterMs / 1000)} s`,
+      retryAfterMs,
+    );
+  }
+
+  const maxUnfinished = principal.limits.maxUnfinishedRuns ?? defaults.maxUnfinishedRuns;
+  // Serialise the owner's submissions (from any of their tokens, on any API process) so the count stays exact.
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`conveyor.owner:${principal.ownerId}`}, 0))`);
+  const [unfinished] = await tx.execute<{ count: number }>(sql`
+    select count(*)::int as count from conveyor.runs
+     where owner_id = ${principal.ownerId} and status in ('queued', 'scheduled', 'running')`);
+  const open = unfinished?.count ?? 0;
+  if (open + count > maxUnfinished) {
+    throw new LimitExceededError(
+      `${principal.ownerId} has ${open} unfinished runs and may have at most ${maxUnfinished}: wait for some to finish, or cancel some`,
+      null,
+    );
+  }
+}
+
+/** Open a subscription lease for the token, refused with `LimitExceededError` at its cap. */
+export async function openSubscriptionLease(db: Database, principal: Principal, defaults: LimitDefaults): Promise<string> {
+  const cap = principal.limits.maxSubscriptions ?? defaults.maxSubscriptions;
+  return db.transaction(async (tx) => {
+    // The token's row lock serialises this token's lease openings across API processes.
+    await tx.execute(sql`select 1 from conveyor.api_tokens where id = ${principal.tokenId} for update`);
+    await tx.execute(sql`delete from conveyor.subscription_leases where token_id = ${principal.tokenId} and expires_at <= now()`);
+    const [open] = await tx.execute<{ count: number }>(sql`
+      select count(*)::int as count from conveyor.subscription_leases where token_id = ${principal.tokenId}`);
+    if ((open?.count ?? 0) >= cap) {
+      throw new LimitExceededError(`this token already has ${cap} subscriptions open, its limit: close one first`, null);
+    }
+    const [lease] = await tx.execute<{ id: string }>(sql`
+      insert into conveyor.subscription_leases (token_id, expires_at)
+      values (${principal.tokenId}, now() + ${`${subscriptionLeaseMs} milliseconds`}::interval)
+      returning id`);
+    if (!lease) throw new Error("inserting a subscription lease returned no row");
+    return lease.id;
+  });
+}
+
+/**
+ * Keep the leases of this process's live subscriptions. Returns the leases
+ * whose token was revoked or has expired since: their streams must end.
+ */
+export async function renewSubscriptionLeases(db: Database, leaseIds: readonly string[]): Promise<string[]> {
+  if (leaseIds.length === 0) return [];
+  const rows = await db.$client<{ id: string; valid: boolean }[]>`
+    update conveyor.subscription_leases l
+       set expires_at = now() + ${`${subscriptionLeaseMs} milliseconds`}::interval
+      from conveyor.api_tokens t
+     where l.id = any(${leaseIds}::uuid[]) and t.id = l.token_id
+    returning l.id, (t.revoked_at is null and (t.expires_at is null or t.expires_at > now())) as valid`;
+  const renewed = new Set(rows.map((row) => row.id));
+  // A lease missing here lost its token altogether (deleted with it).
+  return [...rows.filter((row) => !row.valid).map((row) => row.id), ...leaseIds.filter((id) => !renewed.has(id))];
+}
+
+export async function closeSubscriptionLease(db: Database, leaseId: string): Promise<void> {
+  await db.$client`delete from conveyor.subscription_leases where id = ${leaseId}`;
+}

@@ -1,0 +1,169 @@
+/**
+ * API tokens: created (shown once), listed, revoked, and checked on every
+ * request. Only the SHA-256 of a token is stored.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "../client";
+import { TokenRejectedError } from "../errors";
+import { apiTokens, tokenRoles, type ApiTokenRow, type TokenRole } from "../schema";
+import type { Viewer } from "./viewer";
+
+const tokenPrefix = "cvy_";
+/** "cvy_" and 32 random bytes in base64url. */
+const tokenPattern = /^cvy_[A-Za-z0-9_-]{43}$/;
+
+/** An authenticated caller: who they are and the limits of the token they used. */
+export interface Principal extends Viewer {
+  tokenId: string;
+  limits: TokenLimits;
+}
+
+/** Per-token limits; null takes the API's default. */
+export interface TokenLimits {
+  submitRate: number | null;
+  submitBurst: number | null;
+  maxSubscriptions: number | null;
+  maxUnfinishedRuns: number | null;
+}
+
+export const ownerIdSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, "letters, digits, '.', '_', '@' or '-', starting with a letter or digit");
+
+export const createTokenInputSchema = z
+  .object({
+    ownerId: ownerIdSchema,
+    role: z.enum(tokenRoles).default("user"),
+    name: z.string().max(200).default(""),
+    /** When the token stops working (ISO 8601); never when absent. */
+    expiresAt: z.coerce.date().refine((date) => date.getTime() > Date.now(), "must be in the future").optional(),
+    submitRate: z.number().positive().max(1_000_000).optional(),
+    submitBurst: z.number().int().min(1).max(1_000_000).optional(),
+    maxSubscriptions: z.number().int().min(0).max(100_000).optional(),
+    maxUnfinishedRuns: z.number().int().min(0).max(100_000_000).optional(),
+  })
+  .strict();
+export type CreateTokenInput = z.input<typeof createTokenInputSchema>;
+
+/** A token as lists show it: never the token, never its hash. */
+export interface TokenInfo {
+  id: string;
+  ownerId: string;
+  role: TokenRole;
+  name: string;
+  /** The token's first characters, e.g. "cvy_Ab3x". */
+  prefix: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  limits: TokenLimits;
+}
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** Create a token. The returned `token` is the only time it exists in clear. */
+export async function createToken(db: Database, rawInput: CreateTokenInput): Promise<{ token: string; info: TokenInfo }> {
+  const input = createTokenInputSchema.parse(rawInput);
+  const token = `${tokenPrefix}${randomBytes(32).toString("base64url")}`;
+  const [row] = await db
+    .insert(apiTokens)
+    .values({
+      ownerId: input.ownerId,
+      role: input.role,
+      name: input.name,
+      hash: hashToken(token),
+      prefix: token.slice(0, 8),
+      expiresAt: input.expiresAt ?? null,
+      submitRate: input.submitRate ?? null,
+      submitBurst: input.submitBurst ?? null,
+      maxSubscriptions: input.maxSubscriptions ?? null,
+      maxUnfinishedRuns: input.maxUnfinishedRuns ?? null,
+    })
+    .returning();
+  if (!row) throw new Error("inserting a token returned no row");
+  return { token, info: toTokenInfo(row) };
+}
+
+/** Tokens newest first: every token for an admin, the viewer's own otherwise. */
+export async function listTokens(db: Database, viewer: Viewer): Promise<TokenInfo[]> {
+  const rows = await db
+    .select()
+    .from(apiTokens)
+    .where(viewer.role === "admin" ? undefined : eq(apiTokens.ownerId, viewer.ownerId))
+    .orderBy(desc(apiTokens.createdAt));
+  return rows.map(toTokenInfo);
+}
+
+/** Revoke a token at once (its next request is refused). Returns null when the viewer has no such token. */
+export async function revokeToken(db: Database, viewer: Viewer, tokenId: string): Promise<TokenInfo | null> {
+  const [row] = await db
+    .update(apiTokens)
+    .set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, now())` })
+    .where(and(eq(apiTokens.id, tokenId), viewer.role === "admin" ? undefined : eq(apiTokens.ownerId, viewer.ownerId)))
+    .returning();
+  return row ? toTokenInfo(row) : null;
+}
+
+/**
+ * Check an `Authorization` header's value and return who it stands for.
+ * Throws `TokenRejectedError` saying what is wrong (never echoing the token).
+ */
+export async function authenticate(db: Database, authorization: string | undefined): Promise<Principal> {
+  if (!authorization) throw new TokenRejectedError("missing token: send the header 'Authorization: Bearer <token>'");
+  const match = /^Bearer +(\S+)$/i.exec(authorization.trim());
+  if (!match?.[1]) throw new TokenRejectedError("malformed Authorization header: expected 'Bearer <token>'");
+  return authenticateToken(db, match[1]);
+}
+
+/** `authenticate` for a bare token (as WebSocket connection parameters carry it). */
+export async function authenticateToken(db: Database, token: string): Promise<Principal> {
+  if (!tokenPattern.test(token)) throw new TokenRejectedError("malformed token: expected 'cvy_' followed by 43 characters");
+  const [row] = await db.select().from(apiTokens).where(eq(apiTokens.hash, hashToken(token)));
+  if (!row) throw new TokenRejectedError("unknown token: it was never issued here");
+  if (row.revokedAt) throw new TokenRejectedError(`token ${row.prefix}… was revoked at ${row.revokedAt.toISOString()}`);
+  if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
+    throw new TokenRejectedError(`token ${row.prefix}… expired at ${row.expiresAt.toISOString()}`);
+  }
+  noteUse(db, row);
+  const { limits } = toTokenInfo(row);
+  return { tokenId: row.id, ownerId: row.ownerId, role: row.role, limits };
+}
+
+/** Record when a token was last used, at most once a minute, without holding up the request. */
+function noteUse(db: Database, row: ApiTokenRow): void {
+  if (row.lastUsedAt && Date.now() - row.lastUsedAt.getTime() < 60_000) return;
+  db.update(apiTokens)
+    .set({ lastUsedAt: sql`now()` })
+    .where(and(eq(apiTokens.id, row.id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, sql`now() - interval '1 minute'`))))
+    .then(
+      () => {},
+      () => {},
+    );
+}
+
+function toTokenInfo(row: ApiTokenRow): TokenInfo {
+  return {
+    id: row.id,
+    ownerId: row.ownerId,
+    role: row.role,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    revokedAt: row.revokedAt,
+    lastUsedAt: row.lastUsedAt,
+    limits: {
+      submitRate: row.submitRate,
+      submitBurst: row.submitBurst,
+      maxSubscriptions: row.maxSubscriptions,
+      maxUnfinishedRuns: row.maxUnfinishedRuns,
+    },
+  };
+}
