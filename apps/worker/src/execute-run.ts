@@ -1,6 +1,6 @@
 import type { FieldIssue, StartedRun } from "@conveyor/db";
 import { toFieldIssues } from "@conveyor/db";
-import { backoffDelayMs, PermanentJobError, type JobContext } from "@conveyor/jobs";
+import { backoffDelayMs, mergeSensitive, PermanentJobError, scrubSecrets, secretStringsOf, type JobContext } from "@conveyor/jobs";
 import type { BoundJob } from "./bind-handler";
 import type { RunStateWriter } from "./run-state-writer";
 import type { RunLogger } from "./run-logger";
@@ -37,7 +37,11 @@ export async function executeRun(
 ): Promise<AttemptOutcome> {
   const { writer, logger } = deps;
   const { job } = bound;
-  const log = logger.forRun(run);
+  // Whatever this attempt writes where people can read it (logs, errors, progress messages) is
+  // scrubbed of the run's secret values: a handler may echo them without meaning to.
+  const secrets = secretStringsOf(run.secrets);
+  const scrub = (text: string) => (secrets.length > 0 ? scrubSecrets(text, secrets) : text);
+  const log = logger.forRun(run, scrub);
 
   // One controller per attempt, aborted by the timeout or by any stop signal
   // (AbortSignal.any costs more per run than this, and runs are many).
@@ -52,7 +56,7 @@ export async function executeRun(
     writer.reportProgress({
       id: run.id,
       percent: Math.min(100, Math.max(0, percent)),
-      message: message ?? null,
+      message: message == null ? null : scrub(message),
       data: checked ?? null,
     });
   };
@@ -67,12 +71,12 @@ export async function executeRun(
   };
 
   // A queued payload may predate the current contract: the input is validated again.
-  const invocation = bound.invoke(run.input, ctx);
+  const invocation = bound.invoke(mergeSensitive(run.input, run.secrets), ctx);
   if (!invocation.ok) {
     clearTimeout(timer);
     unlink();
     untrack();
-    const error = `input no longer matches the contract: ${describe(invocation.issues)}`;
+    const error = scrub(`input no longer matches the contract: ${describe(invocation.issues)}`);
     return finish(await writer.fail({ id: run.id, attempt: run.attempts, error, nextAttemptAt: null }), "failed");
   }
 
@@ -81,7 +85,7 @@ export async function executeRun(
     const output = await raceWithAbort(invocation.result, signal);
     const checked = job.output.safeParse(output);
     if (!checked.success) {
-      const issues = describe(toFieldIssues(checked.error, "output"));
+      const issues = scrub(describe(toFieldIssues(checked.error, "output")));
       // The handler returned something its contract forbids: a bug that retrying will not fix.
       return finish(
         await writer.fail({ id: run.id, attempt: run.attempts, error: `invalid result: ${issues}`, nextAttemptAt: null }),
@@ -106,7 +110,7 @@ export async function executeRun(
       const stillRunning = await writer.fail({ id: run.id, attempt: run.attempts, error, nextAttemptAt: new Date().toISOString(), release: true });
       return finish(stillRunning, "retrying");
     }
-    const message = errorMessage(caught);
+    const message = scrub(errorMessage(caught));
     const final = caught instanceof PermanentJobError || run.attempts >= run.maxAttempts;
     const nextAttemptAt = final ? null : new Date(Date.now() + backoffDelayMs(job.defaults.backoff, run.attempts)).toISOString();
     log.warn(final ? "failed" : "attempt failed, will retry", { error: message, nextAttemptAt });

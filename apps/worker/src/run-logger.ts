@@ -19,14 +19,24 @@ export class RunLogger {
 
   line(level: Level, message: string, fields: Record<string, unknown> = {}): void {
     if (this.quiet && level === "info") return;
-    this.write(JSON.stringify({ time: new Date().toISOString(), level, message, ...fields }));
+    this.write(serialise(level, message, fields));
   }
 
-  forRun(run: Pick<StartedRun, "id" | "type" | "attempts">): RunLog {
-    const tags = { runId: run.id, type: run.type, attempt: run.attempts };
-    return {
-      info: (message, fields) => this.line("info", message, { ...fields, ...tags }),
-      warn: (message, fields) => this.line("warn", message, { ...fields, ...tags }),
+  /**
+   * A log for one run: every line carries the run id, type, attempt and owner,
+   * and passes through `scrub` (which removes the run's secret values).
+   */
+  forRun(run: Pick<StartedRun, "id" | "type" | "attempts" | "ownerId">, scrub: (text: string) => string = (text) => text): RunLog {
+    const tags = { runId: run.id, type: run.type, attempt: run.attempts, owner: run.ownerId };
+    const write = (level: Level, message: string, fields?: Record<string, unknown>) => {
+      if (this.quiet && level === "info") return;
+      // Scrubbing the serialised line reaches every field, however deeply a secret sits in it.
+      this.write(scrub(serialise(level, message, { ...fields, ...tags })));
     };
+    return { info: (message, fields) => write("info", message, fields), warn: (message, fields) => write("warn", message, fields) };
   }
+}
+
+function serialise(level: Level, message: string, fields: Record<string, unknown>): string {
+  return JSON.stringify({ time: new Date().toISOString(), level, message, ...fields });
 }

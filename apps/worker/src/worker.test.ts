@@ -133,7 +133,7 @@ afterAll(() => worker.stop());
 
 async function finished(id: string) {
   return waitFor(`run ${id} to finish`, async () => {
-    const run = await getRun<typeof catalog>(db, id);
+    const run = await getRun<typeof catalog>(db, systemViewer, id);
     return ["completed", "failed", "cancelled"].includes(run.status) ? run : undefined;
   });
 }

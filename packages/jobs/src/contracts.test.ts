@@ -33,6 +33,7 @@ describe("defineJob", () => {
       priority: "normal",
       queue: "default",
       queueConcurrency: 1,
+      maxInputBytes: 1_048_576,
       backoff: { type: "exponential", delayMs: 5_000, factor: 5, maxDelayMs: 3_600_000, jitter: 0 },
       retention: { completedMs: 7 * 86_400_000, failedMs: 30 * 86_400_000, cancelledMs: 7 * 86_400_000 },
     });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { backoffSchema, defaultBackoff, type Backoff, type BackoffConfig } from "./backoff";
 import { checkSchedules, type Schedule, type ScheduleConfig } from "./schedule";
+import { sensitivePathsOf } from "./sensitive";
 
 /** How urgently a run should start, relative to the other waiting runs of its queue. */
 export const priorities = ["low", "normal", "high", "critical"] as const;
@@ -44,6 +45,11 @@ export interface JobDefaults {
    * completed and cancelled 7 days, failed 30 days). Unfinished runs are never pruned.
    */
   retention: Retention;
+  /**
+   * The largest input a submission may carry, measured as JSON (UTF-8 bytes)
+   * (default: 1 MiB; at most 64 MiB).
+   */
+  maxInputBytes: number;
 }
 
 export interface Retention {
@@ -64,6 +70,7 @@ export const defaultJobDefaults: JobDefaults = {
   queueConcurrency: 1,
   backoff: defaultBackoff,
   retention: { completedMs: 7 * day, failedMs: 30 * day, cancelledMs: 7 * day },
+  maxInputBytes: 1_048_576,
 };
 
 /** What a job type's author writes: the name, the three schemas and any defaults that differ. */
@@ -119,6 +126,11 @@ export interface JobDefinition<
   readonly label: (input: z.output<Input>) => string;
   readonly schedules: readonly Schedule[];
   readonly rateLimit: RateLimit | null;
+  /**
+   * Key paths of the input fields marked with `sensitive()`, e.g.
+   * `[["secret"], ["auth", "token"]]`: kept out of the stored input.
+   */
+  readonly sensitivePaths: readonly (readonly string[])[];
 }
 
 /** A rate limit as the worker applies it: the key function takes the parsed input. */
@@ -180,7 +192,17 @@ export function defineJob<
     label: config.label ?? (() => config.name),
     schedules: Object.freeze(checkSchedules(config.name, config.input, config.schedules ?? [])),
     rateLimit: config.rateLimit ? checkRateLimit(config.name, config.input, config.rateLimit) : null,
+    sensitivePaths: checkSensitivePaths(config.name, config.input),
   });
+}
+
+function checkSensitivePaths(name: string, input: z.ZodType): readonly (readonly string[])[] {
+  try {
+    return Object.freeze(sensitivePathsOf(input).map((path) => Object.freeze(path)));
+  } catch (error) {
+    // A contract whose secrets could not be split out must not load at all, rather than store them.
+    throw new Error(`defineJob(${name}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
 function checkRateLimit<Input extends z.ZodType>(name: string, input: Input, limit: RateLimitConfig<z.output<Input>>): RateLimit {
@@ -217,4 +239,5 @@ const jobDefaultsSchema = z.object({
       keepAtMost: z.number().int().min(1).max(1_000_000_000).optional(),
     })
     .strict(),
+  maxInputBytes: z.number().int().min(1).max(64 * 1024 * 1024),
 });

@@ -15,6 +15,7 @@ export * from "./define-job";
 export * from "./catalog";
 export * from "./handler";
 export * from "./run";
+export * from "./sensitive";
 export { documentAnalyze, maxDocumentLength, analysisStages } from "./jobs/document-analyze";
 export { webhookDeliver } from "./jobs/webhook-deliver";
 export { pruneFinishedRuns } from "./jobs/prune-runs";

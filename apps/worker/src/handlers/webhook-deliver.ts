@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { PermanentJobError, type JobHandler, type webhookDeliver } from "@conveyor/jobs";
 
 const responsePreviewBytes = 2048;
@@ -5,23 +6,46 @@ const responsePreviewBytes = 2048;
 /**
  * POST the payload as JSON. 2xx completes; 408, 429 and 5xx answers and
  * network errors are retried; any other 4xx fails at once (the receiver
- * rejected the request and will reject it again).
+ * rejected the request and will reject it again). With a `secret`, the
+ * request is signed (see the contract's `secret`).
  */
 export const deliverWebhook: JobHandler<typeof webhookDeliver> = async (input, ctx) => {
   const startedAt = performance.now();
+  const body = JSON.stringify(input.payload);
   const response = await fetch(input.url, {
     method: "POST",
-    headers: { ...input.headers, "content-type": "application/json", "x-conveyor-run-id": ctx.runId },
-    body: JSON.stringify(input.payload),
+    headers: requestHeaders(input.headers, ctx.runId, input.secret ? signatureHeaders(input.secret, body) : {}),
+    body,
     signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(input.requestTimeoutMs)]),
     redirect: "manual",
   });
-  const body = (await response.text()).slice(0, responsePreviewBytes);
+  const answer = (await response.text()).slice(0, responsePreviewBytes);
   const durationMs = Math.round(performance.now() - startedAt);
   ctx.log("webhook answered", { status: response.status, durationMs });
 
-  if (response.ok) return { status: response.status, durationMs, responseBody: body };
+  if (response.ok) return { status: response.status, durationMs, responseBody: answer };
   const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
   const message = `webhook answered ${response.status} ${response.statusText}`.trim();
   throw retryable ? new Error(message) : new PermanentJobError(message);
 };
+
+/**
+ * The caller's headers, then ours. `set` replaces case-insensitively, so a
+ * caller's "X-Conveyor-Signature" cannot be sent alongside (or instead of) ours.
+ */
+function requestHeaders(extra: Record<string, string>, runId: string, signature: Record<string, string>): Headers {
+  const headers = new Headers(extra);
+  const ours = { "content-type": "application/json", "x-conveyor-run-id": runId, ...signature };
+  for (const [name, value] of Object.entries(ours)) headers.set(name, value);
+  return headers;
+}
+
+/**
+ * The signature headers for one request: HMAC-SHA256 over
+ * "<unix seconds>.<body>", so the receiver can also refuse stale (replayed) requests.
+ */
+export function signatureHeaders(secret: string, body: string, now = new Date()): Record<string, string> {
+  const timestamp = String(Math.floor(now.getTime() / 1000));
+  const hmac = createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
+  return { "x-conveyor-timestamp": timestamp, "x-conveyor-signature": `sha256=${hmac}` };
+}

@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { findJob, graphilePriority, laneOf, submitOptionsSchema, type Catalog } from "@conveyor/jobs";
+import {
+  findJob,
+  graphilePriority,
+  laneOf,
+  scrubSecrets,
+  secretStringsOf,
+  splitSensitive,
+  submitOptionsSchema,
+  type Catalog,
+} from "@conveyor/jobs";
 import { InvalidRequestError, UnknownJobTypeError, type FieldIssue } from "../errors";
 import type { NewRunRow } from "../schema";
 import { systemOwner } from "../access/viewer";
@@ -23,6 +32,16 @@ export function prepareSubmission(
 ): PreparedSubmission {
   const job = findJob(catalog, request.type);
   if (!job) throw new UnknownJobTypeError(request.type, Object.keys(catalog));
+  // Measured before parsing, so an oversized input costs no more than this.
+  const inputBytes = Buffer.byteLength(JSON.stringify(request.input ?? null));
+  if (inputBytes > job.defaults.maxInputBytes) {
+    throw new InvalidRequestError([
+      {
+        path: `${pathPrefix}input`,
+        message: `is ${formatBytes(inputBytes)} as JSON, more than the ${formatBytes(job.defaults.maxInputBytes)} ${job.name} accepts (maxInputBytes)`,
+      },
+    ]);
+  }
 
   const input = job.input.safeParse(request.input);
   const options = submitOptionsSchema.safeParse(request.options ?? {});
@@ -37,16 +56,19 @@ export function prepareSubmission(
   const maxAttempts = chosen.maxAttempts ?? job.defaults.maxAttempts;
   const id = crypto.randomUUID();
   const queue = chosen.queue ?? job.defaults.queue;
+  // Sensitive fields are kept apart from the input, so no read of a run can return them.
+  const { visible, secrets } = splitSensitive(input.data, job.sensitivePaths);
   return {
     row: {
       id,
       type: job.name,
-      label: job.label(input.data).slice(0, 120),
+      label: scrubSecrets(job.label(input.data), secretStringsOf(secrets)).slice(0, 120),
       queue,
       lane: laneOf(catalog, queue, id),
       status: chosen.runAt && chosen.runAt.getTime() > Date.now() ? "scheduled" : "queued",
       priority,
-      input: input.data,
+      input: visible,
+      secrets,
       maxAttempts,
       attemptBudget: maxAttempts,
       timeoutMs: chosen.timeoutMs ?? job.defaults.timeoutMs,
@@ -56,6 +78,12 @@ export function prepareSubmission(
     },
     jobPriority: graphilePriority[priority],
   };
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
 }
 
 /** zod's issues as "input.text: the document is empty". */

@@ -42,6 +42,8 @@ export const documentAnalyze = defineJob({
     processedCharacters: z.number().int().nonnegative(),
     totalCharacters: z.number().int().nonnegative(),
   }),
-  defaults: { timeoutMs: 5 * 60 * 1000, maxAttempts: 3 },
+  // JSON takes up to 6 bytes per UTF-16 unit (3 for most non-Latin text, 6 for an escaped control
+  // character or lone surrogate), so a maximum-length document always fits; 64 KiB covers the title and keys.
+  defaults: { timeoutMs: 5 * 60 * 1000, maxAttempts: 3, maxInputBytes: 6 * maxDocumentLength + 64 * 1024 },
   label: (input) => input.title || `${input.text.slice(0, 60).replace(/\s+/g, " ").trim()}…`,
 });

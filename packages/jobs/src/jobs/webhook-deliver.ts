@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineJob } from "../define-job";
+import { sensitive } from "../sensitive";
 
 export const webhookDeliver = defineJob({
   name: "webhook.deliver",
@@ -7,9 +8,24 @@ export const webhookDeliver = defineJob({
   input: z.object({
     url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
     payload: z.json(),
+    /**
+     * Extra request headers. They are stored and shown with the run like the
+     * rest of the input, so they must not carry credentials: give `secret` and
+     * let the receiver check the signature instead.
+     */
     headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "header names are letters, digits and '-'"), z.string()).default({}),
     /** Give up on one delivery attempt after this long (default: 10 s). */
     requestTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    /**
+     * A signing secret shared with the receiver (sensitive: kept apart from the
+     * stored input and never shown). When given, each delivery carries
+     * `x-conveyor-timestamp: <unix seconds>` and
+     * `x-conveyor-signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>", keyed by the secret>`,
+     * where body is the exact request body. As with Stripe's scheme, the
+     * receiver recomputes the HMAC over the raw body, compares in constant
+     * time, and rejects old timestamps so a captured request cannot be replayed.
+     */
+    secret: sensitive(z.string().min(16, "at least 16 characters").max(256)).optional(),
   }),
   output: z.object({
     status: z.number().int(),
