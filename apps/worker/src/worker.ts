@@ -48,6 +48,8 @@ export interface WorkerOptions<C extends Catalog> {
   pollIntervalMs?: number;
   /** Log only warnings and errors (default: false). */
   quiet?: boolean;
+  /** Where the JSON log lines go (default: stdout). */
+  writeLog?: (line: string) => void;
   /**
    * On stop, how long running attempts may finish before their signal aborts
    * and they are released for another attempt (default: 5000 ms).
@@ -69,7 +71,7 @@ export interface ConveyorWorker {
  */
 export async function startWorker<C extends Catalog>(options: WorkerOptions<C>): Promise<ConveyorWorker> {
   const concurrency = options.concurrency ?? 10;
-  const logger = new RunLogger(undefined, options.quiet ?? false);
+  const logger = new RunLogger(options.writeLog, options.quiet ?? false);
   const db = createDatabase(options.databaseUrl, { max: 4 });
   // Our own pool: when graphile-worker owns it, a job running at stop() can lose its result (see STACK.md).
   // Handlers do not use this pool (run state goes through `db`); graphile-worker needs a connection
