@@ -1,12 +1,13 @@
 /**
  * `pnpm dev`: run the whole stack. With no DATABASE_URL, start an embedded
  * PostgreSQL whose data lives in .conveyor/postgres (ignored by git), then
- * apply migrations and run `turbo dev` (api, worker, web) against it.
+ * apply migrations, issue a development admin token (revoking the previous
+ * one) and run `turbo dev` (api, worker, web) against it.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
-import { migrate } from "@conveyor/db";
+import { closeDatabase, createDatabase, createToken, migrate } from "@conveyor/db";
 import { startEmbeddedPostgres, type RunningPostgres } from "@conveyor/db/embedded";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -21,6 +22,10 @@ if (!databaseUrl) {
 }
 await migrate(databaseUrl);
 console.log(`[dev] database ready: ${databaseUrl.replace(/:[^:@/]+@/, ":***@")}`);
+const devToken = await issueDevToken(databaseUrl);
+const webPort = Number(process.env.CONVEYOR_WEB_PORT ?? 5173);
+console.log(`[dev] development token (admin "dev", valid 7 days): ${devToken}`);
+console.log(`[dev] open http://localhost:${webPort}/#token=${devToken} to sign in to the web app`);
 
 const turbo = spawn("pnpm", ["exec", "turbo", "run", "dev", "--ui=stream"], {
   cwd: root,
@@ -40,6 +45,23 @@ async function stop(code: number): Promise<never> {
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stop(0));
 turbo.on("exit", (code) => void stop(code ?? 0));
+
+/** A fresh admin token for this session; the one of the previous `pnpm dev` stops working. */
+async function issueDevToken(url: string): Promise<string> {
+  const db = createDatabase(url, { max: 1 });
+  try {
+    await db.$client`update conveyor.api_tokens set revoked_at = now() where owner_id = 'dev' and name = 'pnpm dev' and revoked_at is null`;
+    const { token } = await createToken(db, {
+      ownerId: "dev",
+      role: "admin",
+      name: "pnpm dev",
+      expiresAt: new Date(Date.now() + 7 * 24 * 60 * 60 * 1000),
+    });
+    return token;
+  } finally {
+    await closeDatabase(db);
+  }
+}
 
 /** The embedded server starts with only `postgres`; give Conveyor a database of its own. */
 async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
