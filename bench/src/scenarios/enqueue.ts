@@ -3,6 +3,7 @@ import { catalog } from "@conveyor/jobs";
 import { createClient } from "@conveyor/api/client";
 import { startApiServer } from "@conveyor/api/server";
 import { freshDatabase } from "../databases";
+import { benchToken } from "../token";
 
 export interface EnqueueResult {
   inProcessBatchedPerSecond: number;
@@ -17,6 +18,7 @@ export async function enqueueThroughput(serverUrl: string, options: { batched: n
   const database = await freshDatabase(serverUrl, "enqueue", "conveyor");
   const db = createDatabase(database.url, { max: 10 });
   const api = await startApiServer({ databaseUrl: database.url, port: 0 });
+  const token = await benchToken(db);
   try {
     let startedAt = performance.now();
     for (let done = 0; done < options.batched; done += options.batchSize) {
@@ -24,7 +26,7 @@ export async function enqueueThroughput(serverUrl: string, options: { batched: n
     }
     const inProcessBatchedPerSecond = options.batched / ((performance.now() - startedAt) / 1000);
 
-    const clients = Array.from({ length: options.clients }, () => createClient({ url: api.url }));
+    const clients = Array.from({ length: options.clients }, () => createClient({ url: api.url, token }));
     let next = 0;
     startedAt = performance.now();
     await Promise.all(
@@ -37,7 +39,7 @@ export async function enqueueThroughput(serverUrl: string, options: { batched: n
     );
     const httpSinglePerSecond = options.single / ((performance.now() - startedAt) / 1000);
 
-    const client = clients[0] ?? createClient({ url: api.url });
+    const client = clients[0] ?? createClient({ url: api.url, token });
     startedAt = performance.now();
     for (let done = 0; done < options.batched; done += options.batchSize) {
       await client.jobs.submitMany.mutate({ items: Array.from({ length: options.batchSize }, (_, i) => webhook(done + i)) });

@@ -2,6 +2,7 @@ import { closeDatabase, createDatabase, readRunEvents, submit, systemViewer } fr
 import { createClient } from "@conveyor/api/client";
 import { benchCatalog, nowMs } from "../catalog";
 import { freshDatabase } from "../databases";
+import { benchToken } from "../token";
 import { apiRoot, startChild, workerEntry, type ChildHandle } from "../processes";
 import { percentile, until } from "../stats";
 import { freePort } from "@conveyor/db/free-port";
@@ -81,8 +82,9 @@ export async function progressDelivery(
     children.push(api);
     const url = `http://127.0.0.1:${port}/trpc`;
     // SSE: every subscription is its own HTTP stream. WebSocket: one socket per client, so one client each.
-    const sse = createClient({ url });
-    const clientFor = () => (options.transport === "sse" ? sse : createClient({ url, subscriptions: "websocket" }));
+    const token = await benchToken(db);
+    const sse = createClient({ url, token });
+    const clientFor = () => (options.transport === "sse" ? sse : createClient({ url, token, subscriptions: "websocket" }));
     // Submit first with a start a little later, so every subscription is open before the first tick.
     const startAt = new Date(Date.now() + 3_000 + options.subscribers * 3);
     const ids: string[] = [];
