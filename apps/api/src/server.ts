@@ -20,6 +20,11 @@ export interface ApiServerOptions {
   corsOrigins?: readonly string[];
   /** Limits for tokens that set none of their own. */
   limits?: Partial<LimitDefaults>;
+  /**
+   * How often open subscriptions renew their leases, which is also how soon
+   * they end after their token is revoked or expires (default: 20 s; at most 30 s).
+   */
+  leaseRenewalMs?: number;
   /** Where structured log lines go (default: nowhere; `main.ts` writes JSON lines to stdout). */
   log?: Log;
 }
@@ -50,7 +55,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const events = new EventHub(db, options.databaseUrl);
   await events.start();
   const limits: LimitDefaults = { ...defaultLimits, ...options.limits };
-  const leases = new SubscriptionLeases(db, limits);
+  const leases = new SubscriptionLeases(db, limits, options.leaseRenewalMs);
   leases.start();
   const log = options.log ?? silent;
   const services: ApiServices = { db, events, leases, limits, log };

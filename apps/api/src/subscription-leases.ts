@@ -24,14 +24,19 @@ export interface Lease {
 export class SubscriptionLeases {
   private readonly open = new Map<string, AbortController>();
   private timer: NodeJS.Timeout | null = null;
+  /** How often leases are renewed, and so how soon a revoked token's open streams end; well within a lease's life. */
+  private readonly renewEveryMs: number;
 
   constructor(
     private readonly db: Database,
     private readonly limits: LimitDefaults,
-  ) {}
+    renewEveryMs = subscriptionLeaseMs / 3,
+  ) {
+    this.renewEveryMs = Math.min(renewEveryMs, subscriptionLeaseMs / 2);
+  }
 
   start(): void {
-    this.timer = setInterval(() => void this.renew(), subscriptionLeaseMs / 3);
+    this.timer = setInterval(() => void this.renew(), this.renewEveryMs);
     this.timer.unref();
   }
 
