@@ -41,6 +41,8 @@ describe("revoking a token", () => {
       const error = await ended;
       expect(error).toBeInstanceOf(TRPCClientError);
       expect(error).toMatchObject({ data: { code: "UNAUTHORIZED" }, message: "the token was revoked or has expired" });
+      // Callers never get the server's stack trace.
+      expect(error).not.toHaveProperty(["data", "stack"]);
       await expect(alice.jobs.get.query({ id })).rejects.toMatchObject({
         data: { code: "UNAUTHORIZED" },
         message: expect.stringMatching(/^token cvy_.{4}… was revoked at /),

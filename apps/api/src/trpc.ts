@@ -4,6 +4,8 @@ import type { ApiContext } from "./context";
 import { formatIssues, issuesOf, toTRPCError } from "./field-errors";
 
 const t = initTRPC.context<ApiContext>().create({
+  // Never send stack traces (server paths, code) to callers, whatever NODE_ENV says; failures are logged instead.
+  isDev: false,
   sse: {
     // Keeps proxies from closing quiet streams; the client reconnects (with lastEventId) after 25 s of silence.
     ping: { enabled: true, intervalMs: 10_000 },

@@ -69,7 +69,7 @@ export async function takeSubmissionAllowance(
   if (!bucket.taken) {
     const retryAfterMs = Math.ceil(((count - bucket.level) / rate) * 1000);
     throw new LimitExceededError(
-      `rate limit: this token may submit ${rate} runs per second (bursts of ${burst}); try again in ${Math.ceil(retryAfterMs / 1000)} s`,
+      `rate limit: this token may submit ${rate} ${rate === 1 ? "run" : "runs"} per second (bursts of ${burst}); try again in ${Math.ceil(retryAfterMs / 1000)} s`,
       retryAfterMs,
     );
   }
