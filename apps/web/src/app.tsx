@@ -2,9 +2,11 @@ import { useState } from "react";
 import { useLiveRuns } from "./lib/use-live-runs";
 import { RunDetail } from "./components/run-detail";
 import { RunsList } from "./components/runs-list";
+import { SessionHeader } from "./components/session-header";
 import { SubmitForm } from "./components/submit-form";
+import type { Identity } from "./lib/whoami";
 
-export function App() {
+export function App({ identity, onSignOut }: { identity: Identity; onSignOut: () => void }) {
   const [selected, setSelected] = useState<string | null>(null);
   useLiveRuns();
   return (
@@ -12,6 +14,7 @@ export function App() {
       <header className="top">
         <h1>Conveyor</h1>
         <span className="muted">background jobs you can watch</span>
+        <SessionHeader identity={identity} onSignOut={onSignOut} />
       </header>
       <main>
         <div className="column">

@@ -1,22 +1,32 @@
-import { StrictMode, useState } from "react";
+import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createTrpcClient, trpc } from "./lib/trpc";
 import { App } from "./app";
+import { ApiProviders } from "./components/api-providers";
+import { SignInPage } from "./components/sign-in-page";
+import { takeTokenFromFragment } from "./lib/token-fragment";
+import { loadToken } from "./lib/token-store";
+import { useSession } from "./lib/use-session";
 import "./styles.css";
 
+// Read once, before React renders: the fragment is cleared from the address bar right away.
+const initialToken = takeTokenFromFragment() ?? loadToken();
+
 function Root() {
-  // Live data arrives through the subscription, so queries never refetch on their own.
-  const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, refetchOnWindowFocus: false } } }),
-  );
-  const [trpcClient] = useState(createTrpcClient);
+  const [session, { signIn, signOut, expire }] = useSession(initialToken);
+  if (session.status !== "signed-in") {
+    return (
+      <SignInPage
+        checking={session.status === "checking"}
+        reason={session.status === "signed-out" ? session.reason : null}
+        onSignIn={signIn}
+      />
+    );
+  }
+  const { token, identity } = session;
   return (
-    <trpc.Provider client={trpcClient} queryClient={queryClient}>
-      <QueryClientProvider client={queryClient}>
-        <App />
-      </QueryClientProvider>
-    </trpc.Provider>
+    <ApiProviders key={token} token={token} onUnauthorized={(reason) => expire(token, reason)}>
+      <App identity={identity} onSignOut={signOut} />
+    </ApiProviders>
   );
 }
 
