@@ -18,15 +18,35 @@ export function formatIssues(issues: readonly FieldIssue[]): string {
 }
 
 export function fromStandardIssues(issues: ReadonlyArray<StandardIssue>): FieldIssue[] {
-  return issues.map((issue) => ({
-    path: (issue.path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment)).join("."),
-    message: issue.message,
-  }));
+  return issues.flatMap((issue) => {
+    const path = (issue.path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment));
+    // zod reports a strict object's unknown keys in one issue on the object ('Unrecognized key: "x"'):
+    // name each as a field, as the submit envelope does ("x: unknown field").
+    const unknownKeys = unknownKeysOf(issue);
+    if (unknownKeys) return unknownKeys.map((key) => ({ path: [...path, key].join("."), message: "unknown field" }));
+    return [{ path: path.join("."), message: issue.message }];
+  });
+}
+
+function unknownKeysOf(issue: StandardIssue): string[] | undefined {
+  if (!("code" in issue) || issue.code !== "unrecognized_keys" || !("keys" in issue) || !Array.isArray(issue.keys)) return undefined;
+  return issue.keys.map(String);
+}
+
+/**
+ * A body (or `?input=`) that is not JSON, said without the parser's excerpt of
+ * it: the excerpt could carry a secret, and the caller has the text anyway.
+ */
+function notJson(error: SyntaxError): FieldIssue {
+  const position = /at position (\d+)/.exec(error.message)?.[1];
+  return { path: "", message: `the request is not valid JSON (a mutation's body, a query's ?input=)${position ? `: error at position ${position}` : ""}` };
 }
 
 /** The field issues an error carries, if it is a validation error of ours or of a schema. */
 export function issuesOf(error: unknown): FieldIssue[] | undefined {
   if (error instanceof InvalidRequestError) return [...error.issues];
+  // tRPC reports a body it could not parse as BAD_REQUEST caused by JSON.parse's SyntaxError.
+  if (error instanceof SyntaxError) return [notJson(error)];
   if (error instanceof UnknownJobTypeError) return [{ path: "type", message: error.message.replace(/^type: /, "") }];
   if (typeof error === "object" && error !== null && "issues" in error && Array.isArray(error.issues)) {
     return fromStandardIssues(error.issues.filter(isStandardIssue));

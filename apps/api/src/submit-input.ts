@@ -6,7 +6,7 @@ import {
   type BatchItem,
   type PreparedSubmission,
 } from "@conveyor/db";
-import type { Catalog, JobInput, JobType, SubmitOptions } from "@conveyor/jobs";
+import { submitOptionsSchema, type Catalog, type JobInput, type JobType, type SubmitOptions } from "@conveyor/jobs";
 import type { StandardIssue, StandardResult, StandardSchema } from "./standard-schema";
 
 /** What a client sends to `jobs.submit`: `input` is typed by the contract that `type` names. */
@@ -24,7 +24,7 @@ export function submitInputParser<C extends Catalog>(catalog: C): StandardSchema
   return standardSchema((value) => {
     const item = readItem(value, []);
     if ("issues" in item) return item;
-    return validated(() => prepareSubmission(catalog, item));
+    return validated(() => prepareSubmission(catalog, item), ["input"]);
   });
 }
 
@@ -42,7 +42,7 @@ export function submitManyInputParser<C extends Catalog>(
       if ("issues" in item) return item;
       items.push(item);
     }
-    return validated(() => prepareBatch(catalog, items));
+    return validated(() => prepareBatch(catalog, items), ["items"]);
   });
 }
 
@@ -52,7 +52,7 @@ function standardSchema<Input, Output>(validate: (value: unknown) => StandardRes
 
 /** Check the envelope of one submission: an object with a string `type` and nothing unexpected. */
 function readItem(value: unknown, at: PropertyKey[]): BatchItem | { issues: StandardIssue[] } {
-  if (typeof value !== "object" || value === null) {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { issues: [{ message: "expected an object { type, input, options? }", path: at }] };
   }
   const unknownKeys = Object.keys(value).filter((key) => !["type", "input", "options"].includes(key));
@@ -60,14 +60,63 @@ function readItem(value: unknown, at: PropertyKey[]): BatchItem | { issues: Stan
   if (!("type" in value) || typeof value.type !== "string") {
     return { issues: [{ message: "expected a job type name", path: [...at, "type"] }] };
   }
-  return { type: value.type, input: "input" in value ? value.input : undefined, options: "options" in value ? value.options : undefined };
+  // Named one by one ("options.delay: unknown field"), not as zod's 'options: Unrecognized key: "delay"'.
+  if ("options" in value && typeof value.options === "object" && value.options !== null && !Array.isArray(value.options)) {
+    const unknownOptions = Object.keys(value.options).filter((key) => !Object.hasOwn(submitOptionsSchema.shape, key));
+    if (unknownOptions.length > 0) return { issues: unknownOptions.map((key) => ({ message: "unknown field", path: [...at, "options", key] })) };
+  }
+  const item = { type: value.type, input: "input" in value ? value.input : undefined, options: "options" in value ? value.options : undefined };
+  const unstorable = unstorableAt(item.input, [...at, "input"]) ?? unstorableAt(item.options, [...at, "options"]);
+  return unstorable ? { issues: [unstorable] } : item;
+}
+
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * PostgreSQL stores no NUL character (U+0000) in text or jsonb, and no lone
+ * UTF-16 surrogate in jsonb. Such a string is refused here, naming the field,
+ * instead of failing the insert: its error would quote the whole row, secrets included.
+ */
+function unstorableAt(root: unknown, rootPath: PropertyKey[]): StandardIssue | undefined {
+  // Depth first without recursion, and each path kept as a link to its parent's (materialised only
+  // for the issue), so that a deeply nested input costs linear time and reaches the contract's check.
+  type Where = { parent: Where | null; key: PropertyKey } | null;
+  const pathOf = (where: Where): PropertyKey[] => {
+    const keys: PropertyKey[] = [];
+    for (let at = where; at; at = at.parent) keys.push(at.key);
+    return [...rootPath, ...keys.reverse()];
+  };
+  const pending: [unknown, Where][] = [[root, null]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, where] = next;
+    if (typeof value === "string") {
+      const problem = unstorableText(value);
+      if (problem) return { message: `contains ${problem}, which cannot be stored`, path: pathOf(where) };
+    } else if (typeof value === "object" && value !== null) {
+      // Pushed last first, so that the first bad field in document order is the one named.
+      for (const [key, child] of Object.entries(value).reverse()) {
+        const problem = unstorableText(key);
+        if (problem) return { message: `has a key with ${problem}, which cannot be stored`, path: pathOf(where) };
+        pending.push([child, { parent: where, key: Array.isArray(value) ? Number(key) : key }]);
+      }
+    }
+  }
+  return undefined;
+}
+
+function unstorableText(text: string): string | undefined {
+  if (text.includes("\u0000")) return "a NUL character (\\u0000)";
+  if (loneSurrogate.test(text)) return "a lone UTF-16 surrogate (not valid Unicode)";
+  return undefined;
 }
 
 /** Run the data layer's validation, reporting its errors as Standard Schema issues. */
-function validated<Output>(prepare: () => Output): StandardResult<Output> {
+function validated<Output>(prepare: () => Output, inputPath: PropertyKey[]): StandardResult<Output> {
   try {
     return { value: prepare() };
   } catch (error) {
+    // The contract's schema recurses into nested values; thousands of levels exhaust the stack.
+    if (error instanceof RangeError) return { issues: [{ message: "is nested too deeply to validate", path: inputPath }] };
     if (error instanceof InvalidRequestError) {
       return { issues: error.issues.map((issue) => ({ message: issue.message, path: issue.path.split(".") })) };
     }

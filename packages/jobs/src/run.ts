@@ -23,12 +23,26 @@ export interface RunProgress {
   data: unknown;
 }
 
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/**
+ * A point in time: a Date, or an ISO 8601 date-time with its time zone
+ * ("2030-01-01T09:00:00Z", "2030-01-01T10:00:00+01:00"). Anything else is
+ * refused rather than guessed at: a local time, "12/31/2030", a number, `true`.
+ */
+export const instantSchema = z
+  .custom<Date | string>(
+    (value) => (value instanceof Date ? !Number.isNaN(value.getTime()) : typeof value === "string" && isoDateTime.safeParse(value).success),
+    "must be an ISO 8601 date-time with a time zone, e.g. 2030-01-01T09:00:00Z",
+  )
+  .transform((value) => new Date(value));
+
 /** Per-run overrides of a job type's defaults, accepted by `jobs.submit`. */
 export const submitOptionsSchema = z
   .object({
     priority: prioritySchema.optional(),
-    /** Start no earlier than this time (ISO 8601). */
-    runAt: z.coerce.date().optional(),
+    /** Start no earlier than this time (ISO 8601 with a time zone, or a Date). */
+    runAt: instantSchema.optional(),
     /** A second submit with the same key returns the first run while it is unfinished. */
     idempotencyKey: z.string().min(1).max(200).optional(),
     maxAttempts: z.number().int().min(1).max(100).optional(),

@@ -14,11 +14,14 @@ export async function getRun<C extends Catalog>(db: Database, viewer: Viewer, ru
   return toRun<C>(row);
 }
 
+/** A filter's text: PostgreSQL text holds no NUL character, so one would fail the query rather than match nothing. */
+const filterText = (max: number) => z.string().min(1).max(max).refine((text) => !text.includes("\u0000"), "must not contain a NUL character (\\u0000)");
+
 export const listRunsInputSchema = z
   .object({
     status: runStatusSchema.optional(),
-    type: z.string().min(1).max(200).optional(),
-    queue: z.string().min(1).max(64).optional(),
+    type: filterText(200).optional(),
+    queue: filterText(64).optional(),
     /** Runs per page (default: 20, at most 100). */
     limit: z.number().int().min(1).max(100).default(20),
     /** `nextCursor` of the previous page. */

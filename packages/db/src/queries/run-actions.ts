@@ -4,7 +4,7 @@
  * its event and the graphile-worker job change commit together.
  */
 import { z } from "zod";
-import { queueNameSchema, type RunStatus } from "@conveyor/jobs";
+import { instantSchema, queueNameSchema, type RunStatus } from "@conveyor/jobs";
 import type { SqlClient } from "../client";
 import { RunNotFoundError, RunStateConflictError } from "../errors";
 import { ownerFilterOf, type Viewer } from "../access/viewer";
@@ -83,10 +83,11 @@ export async function retryRun(sql: SqlClient, viewer: Viewer, runId: string): P
 
 export const retryFailedInputSchema = z
   .object({
-    type: z.string().min(1).max(200).optional(),
+    // PostgreSQL text holds no NUL character: one would fail the query rather than match nothing.
+    type: z.string().min(1).max(200).refine((text) => !text.includes("\u0000"), "must not contain a NUL character (\\u0000)").optional(),
     queue: queueNameSchema.optional(),
-    /** Only runs that failed at or after this time (ISO 8601). */
-    since: z.coerce.date().optional(),
+    /** Only runs that failed at or after this time (ISO 8601 with a time zone, or a Date). */
+    since: instantSchema.optional(),
     /** At most this many runs, oldest failure first (default and maximum: 10,000). */
     limit: z.number().int().min(1).max(10_000).default(10_000),
   })
