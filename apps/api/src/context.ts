@@ -10,6 +10,8 @@ export interface ApiServices {
   events: EventHub;
   leases: SubscriptionLeases;
   limits: LimitDefaults;
+  /** Largest request body (and WebSocket message) in bytes. */
+  maxBodyBytes: number;
   log: Log;
 }
 

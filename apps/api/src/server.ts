@@ -58,9 +58,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const leases = new SubscriptionLeases(db, limits, options.leaseRenewalMs);
   leases.start();
   const log = options.log ?? silent;
-  const services: ApiServices = { db, events, leases, limits, log };
-  const allowed = new Set(options.corsOrigins ?? []);
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const services: ApiServices = { db, events, leases, limits, maxBodyBytes, log };
+  const allowed = new Set(options.corsOrigins ?? []);
 
   const server = createHTTPServer({
     router: appRouter,
@@ -92,7 +92,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     onError: ({ error, path }) => {
       // Never the input: it may hold secrets.
       if (error.code === "INTERNAL_SERVER_ERROR") {
-        log({ level: "error", message: "procedure failed", procedure: path ?? null, error: String(error.cause ?? error) });
+        log({ level: "error", message: "procedure failed", procedure: path ?? null, ...describeFailure(error) });
       } else if (error.code === "UNAUTHORIZED" || error.code === "TOO_MANY_REQUESTS" || error.code === "FORBIDDEN") {
         log({ level: "warn", message: "request refused", procedure: path ?? null, code: error.code, reason: error.message });
       }
@@ -131,4 +131,20 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       await closeDatabase(db);
     },
   };
+}
+
+/**
+ * What to log of an unexpected failure: the error's class and, for a
+ * database error, its SQLSTATE and PostgreSQL's own message. Not the
+ * wrapping message of a query builder, which quotes the statement's
+ * parameters (inputs, secrets).
+ */
+function describeFailure(error: Error): Record<string, unknown> {
+  let innermost: unknown = error;
+  while (innermost instanceof Error && innermost.cause instanceof Error) innermost = innermost.cause;
+  if (innermost instanceof Error && "code" in innermost && typeof innermost.code === "string" && /^[0-9A-Z]{5}$/.test(innermost.code)) {
+    // PostgreSQL quotes offending values in double quotes ("invalid input syntax for type uuid: \"…\""): keep them out.
+    return { error: innermost.name, sqlstate: innermost.code, detail: innermost.message.replace(/"[^"]*"/g, '"…"') };
+  }
+  return { error: innermost instanceof Error ? innermost.name : typeof innermost, stack: innermost instanceof Error ? innermost.stack?.split("\n").slice(1, 4).join(" | ") : null };
 }

@@ -11,13 +11,20 @@ const t = initTRPC.context<ApiContext>().create({
     ping: { enabled: true, intervalMs: 10_000 },
     client: { reconnectAfterInactivityMs: 25_000 },
   },
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, ctx }) {
     const issues = error.code === "BAD_REQUEST" ? issuesOf(error.cause) : undefined;
     const limit = error.cause instanceof LimitExceededError ? error.cause : undefined;
     return {
       ...shape,
-      // A message that names the field and the rule, rather than a JSON dump of the schema's issues.
-      message: issues ? formatIssues(issues) : shape.message,
+      message: issues
+        ? // A message that names the field and the rule, rather than a JSON dump of the schema's issues.
+          formatIssues(issues)
+        : error.code === "INTERNAL_SERVER_ERROR"
+          ? // Never the underlying message: a database error can quote the statement and its parameters (secrets included).
+            "internal error: the request failed on the server and was logged"
+          : error.code === "PAYLOAD_TOO_LARGE"
+            ? `the request body is larger than the ${ctx ? `${ctx.maxBodyBytes} bytes` : "size"} this API accepts (CONVEYOR_MAX_BODY_BYTES)`
+            : shape.message,
       data: {
         ...shape.data,
         issues: issues ?? null,

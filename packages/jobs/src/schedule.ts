@@ -26,9 +26,43 @@ export interface Schedule {
 }
 
 const cronField = String.raw`(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*`;
+
+/** Each field's name and the values it takes (day-of-week: 0 is Sunday). */
+const cronFields = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day-of-month", min: 1, max: 31 },
+  { name: "month", min: 1, max: 12 },
+  { name: "day-of-week", min: 0, max: 6 },
+] as const;
+
 export const cronSchema = z
   .string()
-  .regex(new RegExp(`^${cronField}( ${cronField}){4}$`), "must be 5 cron fields: minute hour day-of-month month day-of-week");
+  .regex(new RegExp(`^${cronField}( ${cronField}){4}$`), "must be 5 cron fields: minute hour day-of-month month day-of-week")
+  .superRefine((cron, ctx) => {
+    const problem = cronRangeProblem(cron);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+/** The first value of a (well-shaped) cron expression outside its field's range, said for people. */
+function cronRangeProblem(cron: string): string | null {
+  const fields = cron.split(" ");
+  for (const [index, field] of cronFields.entries()) {
+    for (const part of fields[index]?.split(",") ?? []) {
+      const [range = "", step] = part.split("/");
+      if (step !== undefined && Number(step) < 1) return `${field.name} step "/${step}" must be at least 1`;
+      if (range === "*") continue;
+      const [from, to = from] = range.split("-").map(Number);
+      for (const value of [from, to]) {
+        if (value === undefined || value < field.min || value > field.max) {
+          return `${field.name} ${value} is out of range ${field.min}-${field.max}`;
+        }
+      }
+      if (from !== undefined && to !== undefined && from > to) return `${field.name} range ${range} runs backwards`;
+    }
+  }
+  return null;
+}
 
 const scheduleNameSchema = z
   .string()
@@ -43,8 +77,8 @@ export function checkSchedules(
   schedules: readonly ScheduleConfig<unknown>[],
 ): Schedule[] {
   return schedules.map((schedule, index) => {
-    const where = `defineJob(${jobName}): schedules.${index}`;
     const name = schedule.name ?? `${jobName}@${schedule.cron}`;
+    const where = `defineJob(${jobName}): schedules.${index}`;
     const checks = [
       ["cron", cronSchema.safeParse(schedule.cron)],
       ["name", scheduleNameSchema.safeParse(name)],
@@ -52,7 +86,7 @@ export function checkSchedules(
       ["input", input.safeParse(schedule.input)],
     ] as const;
     for (const [field, result] of checks) {
-      if (!result.success) throw new Error(`${where}.${field}: ${z.prettifyError(result.error)}`);
+      if (!result.success) throw new Error(`${where}.${field} (schedule "${name}"): ${z.prettifyError(result.error)}`);
     }
     return { name, cron: schedule.cron, input: schedule.input, backfillMs: schedule.backfillMs ?? 0 };
   });

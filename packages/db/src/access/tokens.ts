@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
+import { instantSchema } from "@conveyor/jobs";
 import type { Database } from "../client";
 import { TokenRejectedError } from "../errors";
 import { apiTokens, tokenRoles, type ApiTokenRow, type TokenRole } from "../schema";
@@ -38,9 +39,13 @@ export const createTokenInputSchema = z
   .object({
     ownerId: ownerIdSchema,
     role: z.enum(tokenRoles).default("user"),
-    name: z.string().max(200).default(""),
-    /** When the token stops working (ISO 8601); never when absent. */
-    expiresAt: z.coerce.date().refine((date) => date.getTime() > Date.now(), "must be in the future").optional(),
+    name: z
+      .string()
+      .max(200)
+      .refine((name) => !name.includes("\u0000"), "must not contain a NUL character (\\u0000)")
+      .default(""),
+    /** When the token stops working (ISO 8601 with a time zone); never when absent. */
+    expiresAt: instantSchema.refine((date) => date.getTime() > Date.now(), "must be in the future").optional(),
     submitRate: z.number().positive().max(1_000_000).optional(),
     submitBurst: z.number().int().min(1).max(1_000_000).optional(),
     maxSubscriptions: z.number().int().min(0).max(100_000).optional(),

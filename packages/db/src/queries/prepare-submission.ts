@@ -88,8 +88,16 @@ function formatBytes(bytes: number): string {
 
 /** zod's issues as "input.text: the document is empty". */
 export function toFieldIssues(error: z.ZodError, root: string): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: [root, ...issue.path.map(String)].filter(Boolean).join("."),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue): FieldIssue[] => {
+    const path = [root, ...issue.path.map(String)].filter(Boolean);
+    // A strict object names its unknown keys in one issue on the object: name each as a field.
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ path: [...path, key].join("."), message: "unknown field" }));
+    }
+    // A record key that breaks its rule: zod keeps the rule's own message one level down.
+    if (issue.code === "invalid_key") {
+      return [{ path: path.join("."), message: `invalid key: ${issue.issues[0]?.message ?? issue.message}` }];
+    }
+    return [{ path: path.join("."), message: issue.message }];
+  });
 }

@@ -10,7 +10,8 @@ export const documentAnalyze = defineJob({
   name: "document.analyze",
   description:
     "Analyse a text document: counts, reading ease and grade level, reading time and top keywords.",
-  input: z.object({
+  // Strict: a misspelt field ("topKeyword") is refused by name, not silently ignored.
+  input: z.strictObject({
     title: z.string().trim().max(200).optional(),
     text: z
       .string()

@@ -5,7 +5,8 @@ import { sensitive } from "../sensitive";
 export const webhookDeliver = defineJob({
   name: "webhook.deliver",
   description: "POST a JSON payload to a URL; retried on network errors and 5xx answers.",
-  input: z.object({
+  // Strict: a misspelt field is refused by name, not silently ignored.
+  input: z.strictObject({
     url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
     payload: z.json(),
     /**
