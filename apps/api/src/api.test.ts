@@ -211,6 +211,18 @@ describe("submit, watch, inspect", () => {
     const bad = await client.jobs.list.query({ cursor: "not-a-cursor" }).catch((error: unknown) => error);
     expect((bad as TRPCClientError<AppRouter>).message).toBe("cursor: is not a cursor returned by jobs.list");
   });
+
+  it("finds runs by a whole id, the start of an id, or part of the label (wildcards taken literally)", async () => {
+    const submitTitled = (title: string) => client.jobs.submit.mutate({ type: "document.analyze", input: { title, text: "Searchable." } });
+    const quarterly = await submitTitled("Quarterly report 100%_final");
+    const other = await submitTitled("Minutes of the board");
+    const ids = async (search: string) => (await client.jobs.list.query({ search, limit: 100 })).items.map((run) => run.id);
+    expect(await ids("QUARTERLY")).toEqual([quarterly.id]);
+    expect(await ids("100%_f")).toEqual([quarterly.id]);
+    expect(await ids("%")).toEqual([quarterly.id]);
+    expect(await ids(other.id)).toEqual([other.id]);
+    expect(await ids(other.id.slice(0, 8).toUpperCase())).toContain(other.id);
+  });
 });
 
 describe("resuming a stream with lastEventId", () => {

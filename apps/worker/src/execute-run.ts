@@ -17,6 +17,9 @@ export class AttemptTimeoutError extends Error {
 
 export type AttemptOutcome = "completed" | "retrying" | "failed" | "discarded";
 
+/** Lines of one attempt kept in its run's history; a handler that logs in a loop cannot flood the table. */
+export const maxLogLinesPerAttempt = 500;
+
 /**
  * Run one attempt of a started run: validate the stored input against the
  * current contract, call the handler with its context, validate the result,
@@ -60,13 +63,30 @@ export async function executeRun(
       data: checked ?? null,
     });
   };
+  let linesKept = 0;
+  const keepLine = (message: string, fields: Record<string, unknown> | undefined) => {
+    if (linesKept > maxLogLinesPerAttempt) return;
+    linesKept++;
+    const line = linesKept > maxLogLinesPerAttempt ? `further lines of attempt ${run.attempts} are not kept (${maxLogLinesPerAttempt} at most)` : message;
+    writer.log({
+      id: run.id,
+      attempt: run.attempts,
+      level: linesKept > maxLogLinesPerAttempt ? "warn" : "info",
+      message: scrub(line),
+      fields: fields && linesKept <= maxLogLinesPerAttempt ? scrubFields(fields, scrub) : null,
+      at: new Date().toISOString(),
+    });
+  };
   const ctx: JobContext = {
     runId: run.id,
     attempt: run.attempts,
     maxAttempts: run.maxAttempts,
     signal,
     progress,
-    log: (message, fields) => log.info(message, fields),
+    log: (message, fields) => {
+      log.info(message, fields);
+      keepLine(message, fields);
+    },
     children: deps.childRuns(run.id, (percent, message) => progress(percent, message), signal),
   };
 
@@ -120,6 +140,16 @@ export async function executeRun(
     clearTimeout(timer);
     unlink();
     untrack();
+  }
+}
+
+/** Fields as JSON (what the event can hold), with the run's secrets scrubbed from every value. */
+function scrubFields(fields: Record<string, unknown>, scrub: (text: string) => string): Record<string, unknown> | null {
+  try {
+    const parsed: unknown = JSON.parse(scrub(JSON.stringify(fields)));
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? Object.fromEntries(Object.entries(parsed)) : null;
+  } catch {
+    return null;
   }
 }
 

@@ -2,9 +2,11 @@ import {
   completeRuns,
   failRuns,
   recordStarts,
+  writeLogs,
   writeProgress,
   type Completion,
   type Failure,
+  type LogLine,
   type ProgressUpdate,
   type SqlClient,
   type StartRecord,
@@ -59,6 +61,7 @@ export class RunStateWriter {
   private readonly throttles = new Map<string, ProgressThrottle>();
   /** Starts not yet written; `sent` ones are in the batch in flight, or failed to write and travel with the result. */
   private readonly unwrittenStarts = new Map<string, { record: StartRecord; sent: boolean }>();
+  private logs: LogLine[] = [];
   private completions: Pending<Completion>[] = [];
   private failures: Pending<Failure>[] = [];
   private flushScheduled = false;
@@ -98,6 +101,12 @@ export class RunStateWriter {
     }
     throttle.waiting = update;
     throttle.timer ??= setTimeout(() => this.releaseWaitingProgress(update.id), Math.max(dueIn, 0));
+  }
+
+  /** Keep a line the handler logged, as a `log` event of its run (written with the next batch; dropped if that fails). */
+  log(line: LogLine): void {
+    this.logs.push(line);
+    this.scheduleFlush();
   }
 
   /** Store a result. Resolves once written: true when the run was still running (not cancelled meanwhile). */
@@ -151,6 +160,7 @@ export class RunStateWriter {
   private hasWork(): boolean {
     return (
       this.readyProgress.size > 0 ||
+      this.logs.length > 0 ||
       this.completions.length > 0 ||
       this.failures.length > 0 ||
       [...this.unwrittenStarts.values()].some((start) => !start.sent)
@@ -170,6 +180,8 @@ export class RunStateWriter {
     if (this.inFlight.size >= maxBatchesInFlight) return;
     const progress = [...this.readyProgress.values()];
     this.readyProgress.clear();
+    const logs = this.logs;
+    this.logs = [];
     const completions = this.completions;
     const failures = this.failures;
     this.completions = [];
@@ -207,7 +219,7 @@ export class RunStateWriter {
       }
     }
 
-    const batch = this.writeBatch(starts, progress, completions, failures).finally(() => {
+    const batch = this.writeBatch(starts, progress, logs, completions, failures).finally(() => {
       this.inFlight.delete(batch);
       if (this.hasWork()) this.scheduleFlush();
     });
@@ -218,6 +230,7 @@ export class RunStateWriter {
   private async writeBatch(
     starts: StartRecord[],
     progress: ProgressUpdate[],
+    logs: LogLine[],
     completions: Pending<Completion>[],
     failures: Pending<Failure>[],
   ): Promise<void> {
@@ -232,6 +245,8 @@ export class RunStateWriter {
       (error: unknown) => this.onError(error),
     );
     const progressWritten = writeProgress(this.sql, progress).catch((error: unknown) => this.onError(error));
+    // Before the outcomes of this batch: a run's lines come before its completion in its history.
+    const logsWritten = writeLogs(this.sql, logs).catch((error: unknown) => this.onError(error));
     // A retried outcome joins whatever list is current when its pause ends (flush replaces them).
     const completed = settle(completions, () => completeRuns(this.sql, completions.map((pending) => pending.item)), (error) =>
       this.retryLater(completions, error, (retry) => this.completions.push(...retry)),
@@ -239,7 +254,7 @@ export class RunStateWriter {
     const failed = settle(failures, () => failRuns(this.sql, failures.map((pending) => pending.item)), (error) =>
       this.retryLater(failures, error, (retry) => this.failures.push(...retry)),
     );
-    await Promise.all([startsWritten, progressWritten, completed, failed]);
+    await Promise.all([startsWritten, progressWritten, logsWritten, completed, failed]);
   }
 
   /**

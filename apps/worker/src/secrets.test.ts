@@ -58,6 +58,10 @@ describe("sensitive input fields", () => {
     expect(retrying?.data?.error).toBe(`mail server refused token ${redactedPlaceholder}`);
     expect(events.some((event) => event.data?.message === `token ${redactedPlaceholder} accepted`)).toBe(true);
 
+    // The line is kept in the run's history too, scrubbed, fields included.
+    const logged = events.find((event) => event.kind === "log");
+    expect(logged?.data).toMatchObject({ level: "info", message: `connecting with ${redactedPlaceholder}`, fields: { header: `Bearer ${redactedPlaceholder}` } });
+
     const runLines = logLines.filter((line) => line.includes(id));
     expect(runLines.some((line) => line.includes(`connecting with ${redactedPlaceholder}`))).toBe(true);
     // Every line about the run names its owner.

@@ -31,8 +31,12 @@ export type RunEventData = {
   attempt?: number;
   /** progress */
   percent?: number;
+  /** progress: its message; log: the line. */
   message?: string | null;
   data?: unknown;
+  /** log: how the handler wrote it (`ctx.log` is info) and its fields. */
+  level?: "info" | "warn";
+  fields?: Record<string, unknown> | null;
   /** retrying, failed */
   error?: string;
   /** retrying: when the next attempt may start (ISO 8601). */

@@ -13,7 +13,7 @@ export function isFinished(status: RunStatus): boolean {
 }
 
 /** The kinds of event a run's stream carries. */
-export const runEventKinds = ["queued", "started", "progress", "retrying", "completed", "failed", "cancelled"] as const;
+export const runEventKinds = ["queued", "started", "progress", "log", "retrying", "completed", "failed", "cancelled"] as const;
 export type RunEventKind = (typeof runEventKinds)[number];
 
 /** The last progress a run reported. */

@@ -48,6 +48,8 @@ export interface RunEventMessage {
   at: string;
   status: z.infer<typeof runStatusSchema>;
   progress?: { percent: number; message: string | null; data: unknown };
+  /** A line the handler wrote with `ctx.log` (secrets scrubbed). */
+  log?: { level: "info" | "warn"; message: string; fields: Record<string, unknown> | null };
   error?: string;
   attempt?: number;
   nextAttemptAt?: string;
@@ -57,6 +59,7 @@ const statusAfter: Record<RunEventKind, z.infer<typeof runStatusSchema>> = {
   queued: "queued",
   started: "running",
   progress: "running",
+  log: "running",
   retrying: "scheduled",
   completed: "completed",
   failed: "failed",
@@ -87,6 +90,7 @@ function buildMessage(event: RunEvent): RunEventMessage {
     ...(event.kind === "progress"
       ? { progress: { percent: data.percent ?? 0, message: data.message ?? null, data: data.data ?? null } }
       : {}),
+    ...(event.kind === "log" ? { log: { level: data.level ?? "info", message: data.message ?? "", fields: data.fields ?? null } } : {}),
     ...(data.error !== undefined ? { error: data.error } : {}),
     ...(data.attempt !== undefined ? { attempt: data.attempt } : {}),
     ...(data.nextAttemptAt !== undefined ? { nextAttemptAt: data.nextAttemptAt } : {}),

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, ilike, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { runStatusSchema, type Catalog } from "@conveyor/jobs";
 import type { Database } from "../client";
@@ -22,6 +22,8 @@ export const listRunsInputSchema = z
     status: runStatusSchema.optional(),
     type: filterText(200).optional(),
     queue: filterText(64).optional(),
+    /** A run id, the start of one, or words of the run's label (case-insensitive). */
+    search: filterText(200).optional(),
     /** Runs per page (default: 20, at most 100). */
     limit: z.number().int().min(1).max(100).default(20),
     /** `nextCursor` of the previous page. */
@@ -46,6 +48,7 @@ export async function listRuns<C extends Catalog>(db: Database, viewer: Viewer, 
   if (input.status) filters.push(eq(runs.status, input.status));
   if (input.type) filters.push(eq(runs.type, input.type));
   if (input.queue) filters.push(eq(runs.queue, input.queue));
+  if (input.search) filters.push(matchesSearch(input.search.trim()));
   if (input.cursor) {
     const after = decodeCursor(input.cursor);
     const older = or(
@@ -67,6 +70,13 @@ export async function listRuns<C extends Catalog>(db: Database, viewer: Viewer, 
     items: page.map((row) => toRunSummary<C>(row)),
     nextCursor: rows.length > input.limit && last ? encodeCursor(last.createdAt, last.id) : null,
   };
+}
+
+/** A whole id matches by the primary key; otherwise the start of an id, or a part of the label. */
+function matchesSearch(search: string): SQL {
+  if (z.uuid().safeParse(search).success) return eq(runs.id, search);
+  const literal = search.replace(/[\\%_]/g, (char) => `\\${char}`);
+  return or(sql`${runs.id}::text like ${`${literal.toLowerCase()}%`}`, ilike(runs.label, `%${literal}%`)) ?? sql`false`;
 }
 
 const cursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);

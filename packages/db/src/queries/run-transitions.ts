@@ -113,6 +113,35 @@ export async function writeProgress(sql: SqlClient, updates: readonly ProgressUp
     select id, 'progress', jsonb_build_object('percent', percent, 'message', message, 'data', data) from updated`;
 }
 
+/** A line a handler wrote with `ctx.log`, kept as a `log` event of its run. */
+export interface LogLine {
+  id: string;
+  attempt: number;
+  level: "info" | "warn";
+  message: string;
+  fields: Record<string, unknown> | null;
+  /** ISO time on the worker's clock. */
+  at: string;
+}
+
+/** Store log lines as `log` events of their (unfinished) runs, in the order given. */
+export async function writeLogs(sql: SqlClient, lines: readonly LogLine[]): Promise<void> {
+  if (lines.length === 0) return;
+  await sql`
+    with v as (
+      select * from rows from (
+        jsonb_to_recordset(${JSON.stringify(lines)}::jsonb)
+          as (id uuid, attempt int, level text, message text, fields jsonb, at timestamptz)
+      ) with ordinality as x(id, attempt, level, message, fields, at, n)
+    )
+    insert into conveyor.run_events (run_id, kind, at, data)
+    select v.id, 'log', v.at,
+           jsonb_build_object('attempt', v.attempt, 'level', v.level, 'message', v.message, 'fields', v.fields)
+      from v join conveyor.runs r on r.id = v.id
+     where r.status in ('queued', 'scheduled', 'running')
+     order by v.n`;
+}
+
 export interface Completion {
   id: string;
   /** The attempt that produced the result: a late result of an earlier attempt is discarded. */

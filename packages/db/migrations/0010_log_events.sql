@@ -1,0 +1,1 @@
+ALTER TYPE "conveyor"."run_event_kind" ADD VALUE 'log' BEFORE 'retrying';
