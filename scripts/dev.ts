@@ -30,7 +30,8 @@ console.log(`[dev] open http://localhost:${webPort}/#token=${devToken} to sign i
 const turbo = spawn("pnpm", ["exec", "turbo", "run", "dev", "--ui=stream"], {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, DATABASE_URL: databaseUrl },
+  // Human-readable logs for people at a terminal (production logs are JSON lines).
+  env: { CONVEYOR_LOG_FORMAT: "pretty", ...process.env, DATABASE_URL: databaseUrl },
 });
 
 let stopping = false;

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { authenticate, authenticateToken, TokenRejectedError, type Database, type LimitDefaults, type Principal } from "@conveyor/db";
+import type { ApiMetrics } from "./api-metrics";
 import type { EventHub } from "./event-hub";
 import type { Log } from "./logger";
 import type { SubscriptionLeases } from "./subscription-leases";
@@ -10,6 +11,7 @@ export interface ApiServices {
   events: EventHub;
   leases: SubscriptionLeases;
   limits: LimitDefaults;
+  metrics: ApiMetrics;
   /** Largest request body (and WebSocket message) in bytes. */
   maxBodyBytes: number;
   log: Log;

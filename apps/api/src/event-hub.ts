@@ -60,6 +60,11 @@ export class EventHub {
     return subscription;
   }
 
+  /** Whether the LISTEN connection is set up (between start and stop). */
+  get isListening(): boolean {
+    return this.listener !== null && this.listening;
+  }
+
   get subscriberCount(): number {
     let count = this.everything.size;
     for (const set of this.byRun.values()) count += set.size;

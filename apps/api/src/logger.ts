@@ -7,10 +7,5 @@ export interface LogLine {
 
 export type Log = (line: LogLine) => void;
 
-/** JSON lines on stdout, with the time first: what `main.ts` uses. */
-export const jsonLinesToStdout: Log = (line) => {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
-};
-
 /** For embedding the server in tests and tools that want quiet. */
 export const silent: Log = () => {};

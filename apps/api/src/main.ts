@@ -1,8 +1,13 @@
 import { migrate } from "@conveyor/db";
+import { createLogger, startTracingFromEnv } from "@conveyor/observability";
 import { readEnv } from "./env";
-import { jsonLinesToStdout } from "./logger";
+import type { Log } from "./logger";
 import { startApiServer } from "./server";
 
+// Off unless the OTEL_* variables ask for traces.
+const stopTracing = startTracingFromEnv("conveyor-api");
+const logger = createLogger({ service: "api" });
+const log: Log = ({ level, message, ...fields }) => logger[level](fields, message);
 const env = readEnv();
 await migrate(env.DATABASE_URL);
 const api = await startApiServer({
@@ -17,16 +22,16 @@ const api = await startApiServer({
     maxSubscriptions: env.CONVEYOR_MAX_SUBSCRIPTIONS,
     maxUnfinishedRuns: env.CONVEYOR_MAX_UNFINISHED_RUNS,
   },
-  log: jsonLinesToStdout,
+  log,
 });
-jsonLinesToStdout({ level: "info", message: "api listening", url: api.url });
+log({ level: "info", message: "api listening", url: api.url });
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
-    api.close().then(
+    api.close().then(stopTracing).then(
       () => process.exit(0),
       (error: unknown) => {
-        jsonLinesToStdout({ level: "error", message: "shutdown failed", error: String(error) });
+        log({ level: "error", message: "shutdown failed", error: String(error) });
         process.exit(1);
       },
     );

@@ -2,12 +2,14 @@ import type { AddressInfo } from "node:net";
 import { createHTTPServer } from "@trpc/server/adapters/standalone";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
-import { closeDatabase, createDatabase, defaultLimits, LimitExceededError, type LimitDefaults } from "@conveyor/db";
+import { closeDatabase, createDatabase, defaultLimits, LimitExceededError, pendingMigrations, type LimitDefaults } from "@conveyor/db";
 import { appRouter } from "./root";
 import { EventHub } from "./event-hub";
 import { httpContext, webSocketContext, type ApiServices } from "./context";
 import { silent, type Log } from "./logger";
 import { SubscriptionLeases } from "./subscription-leases";
+import { ApiMetrics } from "./api-metrics";
+import { handleOpsRequest, type OpsEndpoints } from "@conveyor/observability";
 
 export interface ApiServerOptions {
   databaseUrl: string;
@@ -59,7 +61,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   leases.start();
   const log = options.log ?? silent;
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
-  const services: ApiServices = { db, events, leases, limits, maxBodyBytes, log };
+  const metrics = new ApiMetrics(db, () => events.subscriberCount);
+  const services: ApiServices = { db, events, leases, limits, metrics, maxBodyBytes, log };
+  const ops: OpsEndpoints = {
+    registry: metrics.registry,
+    readiness: async () => {
+      const pending = await pendingMigrations(db.$client).catch(() => null);
+      const checks = { database: pending !== null, migrations: pending === 0, listening: events.isListening };
+      return { ready: checks.database && checks.migrations && checks.listening, checks };
+    },
+  };
   const allowed = new Set(options.corsOrigins ?? []);
 
   const server = createHTTPServer({
@@ -69,6 +80,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     createContext: ({ req }) => httpContext(services, req),
     middleware: (req, res, next) => {
       for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
+      // /metrics, /healthz and /readyz: for Prometheus and orchestrators, without a token (keep them off the public network).
+      if (handleOpsRequest(req, res, ops)) return;
       const origin = req.headers.origin;
       if (origin && allowed.has(origin)) {
         res.setHeader("access-control-allow-origin", origin);

@@ -50,9 +50,17 @@ const authenticated = t.middleware(async ({ ctx, next }) => {
   return next({ ctx: { principal } });
 });
 
+/** Every call is counted and timed by procedure and outcome (see /metrics). */
+const observed = t.middleware(async ({ ctx, path, type, next }) => {
+  const done = ctx.metrics.callStarted(path, type);
+  const result = await next();
+  done(result.ok ? "OK" : result.error.code);
+  return result;
+});
+
 export const router = t.router;
 /** Open to anyone: only `health`. */
-export const publicProcedure = t.procedure.use(mapDomainErrors);
+export const publicProcedure = t.procedure.use(observed).use(mapDomainErrors);
 /** Any valid token; the data layer limits what it reaches to its owner's runs (admins reach all). */
 export const protectedProcedure = publicProcedure.use(authenticated);
 /** Admin tokens only (managing tokens). */

@@ -1,4 +1,5 @@
 import { readChildren, submitChild, type ChildState, type Database } from "@conveyor/db";
+import { currentTraceParent } from "@conveyor/observability";
 import type { Catalog, ChildOutcome, ChildRuns } from "@conveyor/jobs";
 
 /** How often a waiting parent looks at its children. */
@@ -15,7 +16,8 @@ export function childRunsFactory(db: Database, catalog: Catalog): ChildRunsFacto
   return (parentId, reportProgress, signal) => {
     let submitted = 0;
     return {
-      submit: (job, input) => submitChild(db, catalog, parentId, submitted++, { type: job.name, input }),
+      // Called inside the parent attempt's span: the child joins that trace.
+      submit: (job, input) => submitChild(db, catalog, parentId, submitted++, { type: job.name, input }, currentTraceParent()),
       async waitAll() {
         for (;;) {
           signal.throwIfAborted();

@@ -2,8 +2,10 @@ import type { FieldIssue, StartedRun } from "@conveyor/db";
 import { toFieldIssues } from "@conveyor/db";
 import { backoffDelayMs, mergeSensitive, PermanentJobError, scrubSecrets, secretStringsOf, type JobContext } from "@conveyor/jobs";
 import type { BoundJob } from "./bind-handler";
+import { SpanKind } from "@opentelemetry/api";
+import { contextFromTraceParent, conveyorTracer, recordFailure } from "@conveyor/observability";
 import type { RunStateWriter } from "./run-state-writer";
-import type { RunLogger } from "./run-logger";
+import { scrubFields, type RunLogger } from "./run-logger";
 import { RunCancelledError, type RunningAttempts } from "./running-attempts";
 import type { ChildRunsFactory } from "./child-runs";
 
@@ -36,7 +38,36 @@ export async function executeRun(
     stopSignals: readonly AbortSignal[];
     running: RunningAttempts;
     childRuns: ChildRunsFactory;
+    /** Told of every progress report (metrics). */
+    onProgress?: () => void;
   },
+): Promise<AttemptOutcome> {
+  // One span per attempt, a child of the span that submitted the run (its traceparent is stored with
+  // the run), so a trace goes from the API's submit to every attempt in whichever worker ran it.
+  return conveyorTracer().startActiveSpan(
+    `conveyor.attempt ${run.type}`,
+    { kind: SpanKind.CONSUMER, attributes: { "conveyor.run_id": run.id, "conveyor.job_type": run.type, "conveyor.attempt": run.attempts } },
+    contextFromTraceParent(run.traceParent),
+    async (span) => {
+      try {
+        const outcome = await executeAttempt(run, bound, deps);
+        span.setAttribute("conveyor.outcome", outcome);
+        if (outcome === "failed" || outcome === "retrying") recordFailure(span, `attempt ${outcome}`);
+        return outcome;
+      } catch (error) {
+        recordFailure(span, "the outcome could not be written");
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+async function executeAttempt(
+  run: StartedRun,
+  bound: BoundJob,
+  deps: Parameters<typeof executeRun>[2],
 ): Promise<AttemptOutcome> {
   const { writer, logger } = deps;
   const { job } = bound;
@@ -55,6 +86,7 @@ export async function executeRun(
   const signal = attempt.signal;
   const progress: JobContext["progress"] = (percent, message, data) => {
     if (!Number.isFinite(percent)) return;
+    deps.onProgress?.();
     const checked = data === undefined ? undefined : job.progress.parse(data);
     writer.reportProgress({
       id: run.id,
@@ -140,16 +172,6 @@ export async function executeRun(
     clearTimeout(timer);
     unlink();
     untrack();
-  }
-}
-
-/** Fields as JSON (what the event can hold), with the run's secrets scrubbed from every value. */
-function scrubFields(fields: Record<string, unknown>, scrub: (text: string) => string): Record<string, unknown> | null {
-  try {
-    const parsed: unknown = JSON.parse(scrub(JSON.stringify(fields)));
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? Object.fromEntries(Object.entries(parsed)) : null;
-  } catch {
-    return null;
   }
 }
 

@@ -2,8 +2,11 @@ import { migrate } from "@conveyor/db";
 import { catalog } from "@conveyor/jobs";
 import { readEnv } from "./env";
 import { handlers } from "./handlers";
+import { startTracingFromEnv } from "@conveyor/observability";
 import { startWorker } from "./worker";
 
+// Off unless the OTEL_* variables ask for traces.
+const stopTracing = startTracingFromEnv("conveyor-worker");
 const env = readEnv();
 await migrate(env.DATABASE_URL);
 const worker = await startWorker({
@@ -14,12 +17,14 @@ const worker = await startWorker({
   localQueueSize: env.CONVEYOR_WORKER_LOCAL_QUEUE,
   progressIntervalMs: env.CONVEYOR_PROGRESS_INTERVAL_MS,
   shutdownGraceMs: env.CONVEYOR_WORKER_SHUTDOWN_GRACE_MS,
+  opsPort: env.CONVEYOR_WORKER_OPS_PORT,
+  opsHost: env.CONVEYOR_WORKER_OPS_HOST,
 });
 
 // Graceful shutdown: finish or abort the running attempts and write their outcome before exiting.
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
-    worker.stop().then(
+    worker.stop().then(stopTracing).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(error);

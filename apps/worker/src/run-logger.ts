@@ -1,4 +1,5 @@
 import type { StartedRun } from "@conveyor/db";
+import { createLogger, lineDestination, type Logger } from "@conveyor/observability";
 
 type Level = "info" | "warn" | "error";
 
@@ -8,35 +9,39 @@ export interface RunLog {
 }
 
 /**
- * Structured logs, one JSON object per line, each tagged with the run it is
- * about. Payloads are never logged: inputs may hold secrets.
+ * Structured logs (pino), one JSON object per line; every line about a run
+ * carries its run id, type, attempt and owner. Payloads are never logged:
+ * inputs may hold secrets.
  */
 export class RunLogger {
-  constructor(
-    private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-    private readonly quiet = false,
-  ) {}
+  private readonly logger: Logger;
+
+  constructor(write?: (line: string) => void, quiet = false) {
+    this.logger = createLogger({ service: "worker", quiet, destination: write ? lineDestination(write) : undefined });
+  }
 
   line(level: Level, message: string, fields: Record<string, unknown> = {}): void {
-    if (this.quiet && level === "info") return;
-    this.write(serialise(level, message, fields));
+    this.logger[level](fields, message);
   }
 
   /**
-   * A log for one run: every line carries the run id, type, attempt and owner,
-   * and passes through `scrub` (which removes the run's secret values).
+   * A log for one run, whose lines pass through `scrub` (which removes the
+   * run's secret values from the message and from every field).
    */
   forRun(run: Pick<StartedRun, "id" | "type" | "attempts" | "ownerId">, scrub: (text: string) => string = (text) => text): RunLog {
-    const tags = { runId: run.id, type: run.type, attempt: run.attempts, owner: run.ownerId };
-    const write = (level: Level, message: string, fields?: Record<string, unknown>) => {
-      if (this.quiet && level === "info") return;
-      // Scrubbing the serialised line reaches every field, however deeply a secret sits in it.
-      this.write(scrub(serialise(level, message, { ...fields, ...tags })));
-    };
+    const child = this.logger.child({ runId: run.id, type: run.type, attempt: run.attempts, owner: run.ownerId });
+    const write = (level: "info" | "warn", message: string, fields?: Record<string, unknown>) =>
+      child[level](fields ? scrubFields(fields, scrub) : {}, scrub(message));
     return { info: (message, fields) => write("info", message, fields), warn: (message, fields) => write("warn", message, fields) };
   }
 }
 
-function serialise(level: Level, message: string, fields: Record<string, unknown>): string {
-  return JSON.stringify({ time: new Date().toISOString(), level, message, ...fields });
+/** Fields as JSON, with `scrub` applied to the serialised form (it reaches every value, however deep). */
+export function scrubFields(fields: Record<string, unknown>, scrub: (text: string) => string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(scrub(JSON.stringify(fields)));
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? Object.fromEntries(Object.entries(parsed)) : {};
+  } catch {
+    return {};
+  }
 }

@@ -17,13 +17,16 @@ import {
   type StartedRun,
   type SqlClient,
   type WorkerRegistration,
+  pendingMigrations,
 } from "@conveyor/db";
 import type { Catalog, JobHandlers } from "@conveyor/jobs";
+import { serveOps } from "@conveyor/observability";
 import { bindCatalog, type BoundJob } from "./bind-handler";
 import { executeRun } from "./execute-run";
 import { fireSchedule } from "./fire-schedule";
 import { childRunsFactory } from "./child-runs";
 import { RunLogger } from "./run-logger";
+import { WorkerMetrics } from "./worker-metrics";
 import { RunStarter } from "./run-starter";
 import { RunStateWriter } from "./run-state-writer";
 import { RunningAttempts } from "./running-attempts";
@@ -51,6 +54,13 @@ export interface WorkerOptions<C extends Catalog> {
   /** Where the JSON log lines go (default: stdout). */
   writeLog?: (line: string) => void;
   /**
+   * Serve /metrics, /healthz and /readyz on this port (0: any free port;
+   * default: none). `main.ts` uses CONVEYOR_WORKER_OPS_PORT.
+   */
+  opsPort?: number;
+  /** Interface of the operations endpoints (default: 127.0.0.1). */
+  opsHost?: string;
+  /**
    * On stop, how long running attempts may finish before their signal aborts
    * and they are released for another attempt (default: 5000 ms).
    */
@@ -62,6 +72,8 @@ export interface ConveyorWorker {
   stop(): Promise<void>;
   /** Settles when the worker stops (rejects if it crashed). */
   readonly done: Promise<void>;
+  /** Where /metrics, /healthz and /readyz are served, when `opsPort` was given. */
+  readonly opsUrl: string | null;
 }
 
 /**
@@ -91,6 +103,7 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   const bound = bindCatalog(options.catalog, options.handlers);
   const running = new RunningAttempts();
   const childRuns = childRunsFactory(db, options.catalog);
+  const metrics = new WorkerMetrics(pool, () => running.runIds.length);
   const registration: WorkerRegistration = {
     id: `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
     hostname: hostname(),
@@ -119,14 +132,17 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
         workerId: registration.id,
         startedAt: new Date().toISOString(),
       });
-      await executeRun(started, job, {
+      const finished = metrics.attemptStarted(started.type);
+      const outcome = await executeRun(started, job, {
         writer,
         logger,
         running,
         childRuns,
+        onProgress: () => metrics.progressReported(started.type),
         // graphile-worker aborts this when the grace period of a stop is over.
         stopSignals: [helpers.abortSignal],
       });
+      finished(outcome);
     };
   }
 
@@ -173,13 +189,30 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   await heartbeat();
   const heartbeats = setInterval(heartbeat, heartbeatIntervalMs);
   heartbeats.unref();
-  logger.line("info", "worker started", { workerId: registration.id, concurrency, jobTypes: registration.jobTypes });
+  let runnerStopped = false;
+  const ops =
+    options.opsPort === undefined
+      ? null
+      : await serveOps(
+          {
+            registry: metrics.registry,
+            readiness: async () => {
+              const pending = await pendingMigrations(db.$client).catch(() => null);
+              const checks = { database: pending !== null, migrations: pending === 0, runner: !runnerStopped };
+              return { ready: checks.database && checks.migrations && checks.runner, checks };
+            },
+          },
+          options.opsPort,
+          options.opsHost ?? "127.0.0.1",
+        );
+  logger.line("info", "worker started", { workerId: registration.id, concurrency, jobTypes: registration.jobTypes, opsUrl: ops?.url ?? null });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       logger.line("info", "worker stopping: finishing running attempts", { running: running.runIds.length });
       clearInterval(heartbeats);
+      runnerStopped = true;
       await runner.stop();
       await cancels.unlisten();
       await writer.drain();
@@ -187,10 +220,11 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
       await deregisterWorker(db, registration.id).catch(() => {});
       await pool.end();
       await closeDatabase(db);
+      await ops?.close();
       logger.line("info", "worker stopped");
     })());
 
-  return { stop, done: runner.promise };
+  return { stop, done: runner.promise, opsUrl: ops?.url ?? null };
 }
 
 /** The job's payload: the run and the attempt it was created for (jobs from before attempts were numbered: 1). */

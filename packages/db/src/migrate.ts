@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate as applyDrizzleMigrations } from "drizzle-orm/postgres-js/migrator";
+import { readMigrationFiles } from "drizzle-orm/migrator";
 import { Logger, runMigrations as applyGraphileMigrations } from "graphile-worker";
 
 const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url));
@@ -32,6 +33,24 @@ export async function migrate(databaseUrl: string): Promise<void> {
   } finally {
     await client.end({ timeout: 5 });
   }
+}
+
+/**
+ * Conveyor's migrations this code has that the database has not applied
+ * (0 when up to date). Throws when the database cannot be reached. Readiness
+ * probes use it: a process whose database lags behind its code is not ready.
+ */
+export async function pendingMigrations(sql: postgres.Sql): Promise<number> {
+  const files = readMigrationFiles({ migrationsFolder, migrationsTable: "__conveyor_migrations" });
+  const [row] = await sql<{ applied: string | null; graphile: string | null }[]>`
+    select (select max(created_at)::text from drizzle.__conveyor_migrations) as applied,
+           to_regclass('graphile_worker.jobs')::text as graphile`.catch(async (error: unknown) => {
+    // The bookkeeping table does not exist yet: nothing is applied.
+    if (error instanceof Error && "code" in error && error.code === "42P01") return [{ applied: null, graphile: null }];
+    throw error;
+  });
+  const applied = row?.applied ? Number(row.applied) : 0;
+  return files.filter((file) => file.folderMillis > applied).length + (row?.graphile ? 0 : 1);
 }
 
 /** graphile-worker logs every migration step at info level; keep only what needs attention. */

@@ -80,6 +80,8 @@ export const runs = conveyor.table(
      * of `input` so that no read of runs can return them; only the worker merges them back.
      */
     secrets: jsonb("secrets").$type<Record<string, unknown>>(),
+    /** W3C traceparent of the span that submitted the run: each attempt's span joins that trace. */
+    traceParent: text("trace_parent"),
     idempotencyKey: text("idempotency_key"),
     // Millisecond precision, so a list cursor built from a JS Date matches the row exactly.
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 }).notNull().defaultNow(),

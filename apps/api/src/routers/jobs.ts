@@ -19,6 +19,8 @@ import {
 } from "@conveyor/db";
 import { catalog, isFinished, runIdSchema, runStatusSchema, type ConveyorCatalog, type RunEventKind } from "@conveyor/jobs";
 import { ConveyorError } from "@conveyor/db";
+import { SpanKind } from "@opentelemetry/api";
+import { conveyorTracer, currentTraceParent, recordFailure } from "@conveyor/observability";
 import { protectedProcedure, router, TRPCError } from "../trpc";
 import { toTRPCError } from "../field-errors";
 import { submitInputParser, submitManyInputParser } from "../submit-input";
@@ -108,10 +110,26 @@ function readMissed(ctx: ApiContext, viewer: Viewer, runId: string | undefined, 
  * submission writes nothing and a failed write spends nothing.
  */
 function submitAs(ctx: ApiContext, principal: Principal, prepared: readonly PreparedSubmission[]) {
-  const owned = prepared.map((item) => ({ ...item, row: { ...item.row, ownerId: principal.ownerId } }));
-  return ctx.db.transaction(async (tx) => {
-    await takeSubmissionAllowance(tx, principal, owned.length, ctx.limits);
-    return insertBatch(tx, owned);
+  // The span of the submit; its context travels with each run, so the worker's attempt spans join this trace.
+  return conveyorTracer().startActiveSpan("conveyor.submit", { kind: SpanKind.PRODUCER, attributes: { "conveyor.runs": prepared.length } }, async (span) => {
+    const traceParent = currentTraceParent();
+    const owned = prepared.map((item) => ({ ...item, row: { ...item.row, ownerId: principal.ownerId, traceParent } }));
+    try {
+      const submitted = await ctx.db.transaction(async (tx) => {
+        await takeSubmissionAllowance(tx, principal, owned.length, ctx.limits);
+        return insertBatch(tx, owned);
+      });
+      if (submitted.length === 1 && submitted[0]) {
+        span.setAttribute("conveyor.run_id", submitted[0].id);
+        span.setAttribute("conveyor.job_type", owned[0]?.row.type ?? "");
+      }
+      return submitted;
+    } catch (error) {
+      recordFailure(span, error instanceof Error ? error.name : "submit failed");
+      throw error;
+    } finally {
+      span.end();
+    }
   });
 }
 
@@ -207,6 +225,7 @@ export const jobsRouter = router({
         sent.add(event.id);
         if (sent.size > 20_000) sent.clear();
         lastSent = Math.max(lastSent, event.id);
+        ctx.metrics.eventDelivered(event.kind);
         if (runId && isFinished(statusAfter[event.kind])) finished = true;
         yield tracked(String(event.id), toMessage(event));
       };

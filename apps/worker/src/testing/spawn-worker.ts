@@ -28,7 +28,8 @@ export async function spawnWorker(
   // of its own): a signal sent to this process reaches the worker, SIGKILL included.
   const child = spawn(process.execPath, ["--import", "tsx", entry], {
     cwd: workerRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl, ...env },
+    // Any free port for /metrics: several workers share this machine in tests.
+    env: { ...process.env, DATABASE_URL: databaseUrl, CONVEYOR_WORKER_OPS_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

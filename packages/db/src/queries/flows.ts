@@ -15,6 +15,8 @@ export async function submitChild(
   parentId: string,
   index: number,
   request: { type: string; input: unknown },
+  /** The parent attempt's trace context, so the child's attempts join its trace. */
+  traceParent: string | null = null,
 ): Promise<{ id: string }> {
   return db.transaction(async (tx) => {
     const [parent] = await tx.select({ ownerId: runs.ownerId }).from(runs).where(eq(runs.id, parentId));
@@ -24,6 +26,7 @@ export async function submitChild(
       ownerId: parent?.ownerId,
     });
     prepared.row.parentId = parentId;
+    prepared.row.traceParent = traceParent;
     const submitted = await insertPrepared(tx, prepared);
     return { id: submitted.id };
   });

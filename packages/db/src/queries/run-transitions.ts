@@ -16,6 +16,8 @@ export interface StartedRun {
   /** The input without its sensitive fields, which are in `secrets` (see `mergeSensitive`). */
   input: unknown;
   secrets: Record<string, unknown> | null;
+  /** The submitter's trace context (W3C traceparent), when it was traced. */
+  traceParent: string | null;
   /** The number of the attempt being started (1 for the first). */
   attempts: number;
   maxAttempts: number;
@@ -44,7 +46,7 @@ export async function loadRunsToStart(sql: SqlClient, jobs: readonly AttemptJob[
     with j as (
       select * from jsonb_to_recordset(${JSON.stringify(jobs)}::jsonb) as x("runId" uuid, attempt int)
     )
-    select r.id, r.type, r.owner_id as "ownerId", r.input, r.secrets, r.attempts + 1 as attempts, r.max_attempts as "maxAttempts", r.timeout_ms as "timeoutMs"
+    select r.id, r.type, r.owner_id as "ownerId", r.input, r.secrets, r.trace_parent as "traceParent", r.attempts + 1 as attempts, r.max_attempts as "maxAttempts", r.timeout_ms as "timeoutMs"
       from conveyor.runs r
       join j on j."runId" = r.id
      where r.id = any(array(select "runId" from j))

@@ -14,9 +14,9 @@ let counter = 0;
 /**
  * A fresh, migrated database for the calling test file (cloned from the run's
  * template), dropped after the file's tests. Files never share a database, so
- * they can run in parallel.
+ * they can run in parallel. `migrated: false` gives an empty database instead.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = inject("adminDatabaseUrl");
   const template = inject("templateDatabase");
   const parentPid = template.split("_").at(-1);
@@ -26,7 +26,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   // A template may be copied by one session at a time; retry while another file copies it.
   for (let attempt = 0; ; attempt++) {
     try {
-      await admin.unsafe(`create database ${name} template ${template}`);
+      await admin.unsafe(options.migrated === false ? `create database ${name}` : `create database ${name} template ${template}`);
       break;
     } catch (error) {
       if (attempt >= 50 || !String(error).includes("is being accessed by other users")) throw error;

@@ -1,0 +1,1 @@
+ALTER TABLE "conveyor"."runs" ADD COLUMN "trace_parent" text;

@@ -1,0 +1,68 @@
+/**
+ * OpenTelemetry tracing, off unless the standard OTEL_* variables ask for
+ * it. Code everywhere uses `conveyorTracer()`, which is a no-op until a
+ * provider is registered, so tracing costs nothing when it is off.
+ *
+ * A run carries the W3C `traceparent` of the span that submitted it, so the
+ * worker's span of each attempt joins the submitter's trace, across processes.
+ */
+import { context, propagation, trace, type Context, type Span } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+
+/**
+ * Conveyor's tracer, looked up at each use: a tracer taken before a provider
+ * is registered can stay a no-op for good when the registering code holds
+ * another copy of @opentelemetry/api (as under a test runner).
+ */
+export function conveyorTracer() {
+  return trace.getTracer("conveyor");
+}
+
+/** Whether the environment asks for traces: an OTLP endpoint, or an exporter other than "none". */
+export function tracingRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.OTEL_SDK_DISABLED === "true") return false;
+  const exporter = env.OTEL_TRACES_EXPORTER;
+  if (exporter !== undefined) return exporter !== "none";
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+/**
+ * Register a tracer provider for this process. With no `processors`, spans
+ * go to OTLP over HTTP as the OTEL_EXPORTER_OTLP_* variables say; tests pass
+ * their own (an in-memory exporter). Returns the function that flushes and stops it.
+ */
+export function startTracing(serviceName: string, processors?: SpanProcessor[]): () => Promise<void> {
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ "service.name": process.env.OTEL_SERVICE_NAME ?? serviceName }),
+    spanProcessors: processors ?? [new BatchSpanProcessor(new OTLPTraceExporter())],
+  });
+  provider.register({ propagator: new W3CTraceContextPropagator() });
+  return () => provider.shutdown();
+}
+
+/** Start tracing when the environment asks for it; otherwise nothing (and a no-op to stop). */
+export function startTracingFromEnv(serviceName: string): () => Promise<void> {
+  return tracingRequested() ? startTracing(serviceName) : async () => {};
+}
+
+/** The active span's context as a W3C `traceparent`, to store with a run; null when nothing is traced. */
+export function currentTraceParent(active: Context = context.active()): string | null {
+  const carrier: Record<string, string> = {};
+  propagation.inject(active, carrier);
+  return carrier.traceparent ?? null;
+}
+
+/** The context a stored `traceparent` stands for (the root context when there is none). */
+export function contextFromTraceParent(traceParent: string | null): Context {
+  if (!traceParent) return context.active();
+  return propagation.extract(context.active(), { traceparent: traceParent });
+}
+
+/** Mark a span failed with the error's message (never a payload). */
+export function recordFailure(span: Span, message: string): void {
+  span.setStatus({ code: 2, message });
+}
