@@ -8,6 +8,8 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   /** Interface to listen on (default: 127.0.0.1). */
   CONVEYOR_API_HOST: z.string().default("127.0.0.1"),
+  /** Connections in the API's query pool (default: 10); each API process holds one more for LISTEN. */
+  CONVEYOR_API_DB_POOL: z.coerce.number().int().min(1).max(500).default(10),
   /** Largest request body in bytes (default: 10 MB). */
   CONVEYOR_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   /** Limits of tokens that set none of their own (see README, Security). */

@@ -15,6 +15,7 @@ const api = await startApiServer({
   port: env.PORT,
   host: env.CONVEYOR_API_HOST,
   maxBodyBytes: env.CONVEYOR_MAX_BODY_BYTES,
+  dbPoolSize: env.CONVEYOR_API_DB_POOL,
   corsOrigins: env.CONVEYOR_CORS_ORIGINS,
   limits: {
     submitRate: env.CONVEYOR_SUBMIT_RATE,

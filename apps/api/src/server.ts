@@ -20,6 +20,8 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** Origins allowed to call the API from a browser on another origin (default: none). */
   corsOrigins?: readonly string[];
+  /** Connections in the API's pool for queries and mutations (default: 10; one more is its LISTEN). */
+  dbPoolSize?: number;
   /** Limits for tokens that set none of their own. */
   limits?: Partial<LimitDefaults>;
   /**
@@ -53,7 +55,7 @@ export interface ApiServer {
  * WebSocket on the same port, with events fed by Postgres LISTEN.
  */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const db = createDatabase(options.databaseUrl);
+  const db = createDatabase(options.databaseUrl, { max: options.dbPoolSize ?? 10 });
   const events = new EventHub(db, options.databaseUrl);
   await events.start();
   const limits: LimitDefaults = { ...defaultLimits, ...options.limits };
@@ -138,8 +140,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       for (const socket of wss.clients) socket.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       leases.stop();
-      await events.stop();
+      // Drop the SSE streams before the hub stops: a stream that merely ended would look finished to its
+      // client, while a dropped one is resumed (with its last event id) through another API process.
       server.closeAllConnections();
+      await events.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await closeDatabase(db);
     },

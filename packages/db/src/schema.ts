@@ -29,6 +29,8 @@ export const runPriority = conveyor.enum("run_priority", priorities);
 export type RunEventData = {
   /** started, retrying, failed: the attempt it concerns. */
   attempt?: number;
+  /** started: the worker process that took the attempt. */
+  workerId?: string;
   /** progress */
   percent?: number;
   /** progress: its message; log: the line. */

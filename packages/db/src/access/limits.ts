@@ -57,10 +57,11 @@ export async function takeSubmissionAllowance(
     with current as (
       select id, least(${burst}::float8,
                        coalesce(bucket_level, ${burst})::float8
-                       + extract(epoch from now() - coalesce(bucket_at, now()))::float8 * ${rate}::float8) as level
+                       -- never negative: a transaction that waited for this row lock may have begun before the last write
+                       + greatest(0, extract(epoch from now() - coalesce(bucket_at, now())))::float8 * ${rate}::float8) as level
         from conveyor.api_tokens where id = ${principal.tokenId} for update
     ), taken as (
-      update conveyor.api_tokens t set bucket_level = c.level - ${count}, bucket_at = now()
+      update conveyor.api_tokens t set bucket_level = c.level - ${count}, bucket_at = greatest(t.bucket_at, now())
         from current c where t.id = c.id and c.level >= ${count}
       returning t.id
     )

@@ -81,10 +81,11 @@ export async function recordStarts(sql: SqlClient, starts: readonly StartRecord[
         from v
        where r.id = v.id and r.status in ('queued', 'scheduled', 'running')
          and r.attempts < v.attempt -- the same start written twice changes nothing
-      returning r.id, v.attempt, v."startedAt"
+      returning r.id, v.attempt, v."startedAt", v."workerId"
     ), events as (
+      -- The worker is named in the event: the run's worker_id is cleared when it finishes.
       insert into conveyor.run_events (run_id, kind, at, data)
-      select id, 'started', "startedAt", jsonb_build_object('attempt', attempt) from started
+      select id, 'started', "startedAt", jsonb_build_object('attempt', attempt, 'workerId', "workerId") from started
     )
     select id from started`;
   return new Set(rows.map((row) => row.id));
@@ -166,7 +167,7 @@ export async function completeRuns(sql: SqlClient, completions: readonly Complet
   const rows = await sql<{ id: string }[]>`
     with v as (
       select x.id, x.attempt as "resultOf", x.output, x."finishedAt",
-             x.start->>'attempt' as attempt, x.start->>'startedAt' as "startedAt"
+             x.start->>'attempt' as attempt, x.start->>'startedAt' as "startedAt", x.start->>'workerId' as "workerId"
         from jsonb_to_recordset(${JSON.stringify(completions)}::jsonb)
           as x(id uuid, attempt int, output jsonb, "finishedAt" timestamptz, start jsonb)
     ), before as (
@@ -185,12 +186,12 @@ export async function completeRuns(sql: SqlClient, completions: readonly Complet
          and (r.status = 'running' or (v.attempt is not null and r.status in ('queued', 'scheduled')))
          and greatest(r.attempts, coalesce(v.attempt::int, 0)) = v."resultOf"
       returning r.id, v.attempt::int > before.attempts as "startUnwritten", v.attempt::int as attempt,
-                v."startedAt"::timestamptz as "startedAt", v."finishedAt"
+                v."startedAt"::timestamptz as "startedAt", v."workerId", v."finishedAt"
     ), events as (
       -- Started before completed: identity ids follow the order rows are produced.
       insert into conveyor.run_events (run_id, kind, at, data)
       select id, kind::conveyor.run_event_kind, at, data from (
-        select id, 'started' as kind, "startedAt" as at, jsonb_build_object('attempt', attempt) as data, 0 as step
+        select id, 'started' as kind, "startedAt" as at, jsonb_build_object('attempt', attempt, 'workerId', "workerId") as data, 0 as step
           from updated where "startUnwritten"
         union all
         select id, 'completed', "finishedAt", null, 1 from updated
