@@ -226,7 +226,9 @@ export const jobsRouter = router({
         if (sent.size > 20_000) sent.clear();
         lastSent = Math.max(lastSent, event.id);
         ctx.metrics.eventDelivered(event.kind);
+        // The latest lifecycle event decides: a retried run replays its old `failed`, then `queued` again.
         if (runId && isFinished(statusAfter[event.kind])) finished = true;
+        else if (runId && (event.kind === "queued" || event.kind === "started" || event.kind === "retrying")) finished = false;
         yield tracked(String(event.id), toMessage(event));
       };
 

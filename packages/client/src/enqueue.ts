@@ -1,0 +1,45 @@
+/**
+ * In-process enqueue, for services that share Conveyor's PostgreSQL database:
+ * no HTTP hop, and the run commits or rolls back with the service's own data.
+ * Node only (it writes with Drizzle); browsers and other services use the API
+ * client from `@conveyor/client`.
+ *
+ * - `enqueue(tx, catalog, { type, input, options?, ownerId? })` writes the run,
+ *   its `queued` event and its graphile-worker job inside the caller's Drizzle
+ *   transaction (any Drizzle PostgreSQL database: the service's own schema and
+ *   driver will do). Validated first: bad input throws `InvalidRequestError`
+ *   naming the field and writes nothing.
+ * - `submit(db, catalog, request)` does the same in a transaction of its own.
+ *
+ * `ownerId` is who may see the run through the API (default: "system", which
+ * only admins see): give the owner of the tokens that should watch it.
+ * Limits (submission rate, unfinished runs) are the API's; they do not apply here.
+ *
+ * @example
+ * import { catalog, enqueue } from "@conveyor/client/enqueue";
+ * await db.transaction(async (tx) => {
+ *   const [order] = await tx.insert(orders).values({ customer, total }).returning();
+ *   await enqueue(tx, catalog, { type: "webhook.deliver", input: { url: hookUrl, payload: { orderId: order.id } }, ownerId: "shop" });
+ * });
+ */
+import type { TablesRelationalConfig } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { enqueue, type SubmitRequest, type Submitted } from "@conveyor/db";
+import type { Catalog, JobType } from "@conveyor/jobs";
+
+export { enqueue, InvalidRequestError, UnknownJobTypeError, type SubmitRequest, type Submitted } from "@conveyor/db";
+export { catalog, type ConveyorCatalog } from "@conveyor/jobs";
+
+/**
+ * `enqueue` in a transaction of its own, on any Drizzle PostgreSQL database
+ * (`@conveyor/db`'s `submit` takes only Conveyor's own `Database` type).
+ */
+export function submit<
+  C extends Catalog,
+  K extends JobType<C>,
+  Q extends PgQueryResultHKT,
+  F extends Record<string, unknown>,
+  S extends TablesRelationalConfig,
+>(db: PgDatabase<Q, F, S>, catalog: C, request: SubmitRequest<C, K>): Promise<Submitted> {
+  return db.transaction((tx) => enqueue(tx, catalog, request));
+}
