@@ -5,7 +5,7 @@ import { startTestStack } from "./testing/stack";
 
 const examplePath = new URL("./examples/quick-start.ts", import.meta.url);
 const reactExamplePath = new URL("./examples/react-app.tsx", import.meta.url);
-const docPath = new URL("../../../docs/sdk.md", import.meta.url);
+const docPath = new URL("../../../README.md", import.meta.url);
 
 const stack = await startTestStack();
 let token: string;
@@ -15,15 +15,15 @@ beforeAll(async () => {
 });
 
 describe("the SDK documentation's main example", () => {
-  it("is docs/sdk.md's first code block, verbatim (and the React example its tsx block)", async () => {
+  it("is in the README verbatim, as a ts block (and the React example as a tsx block)", async () => {
     const [doc, example, reactExample] = await Promise.all([
       readFile(docPath, "utf8"),
       readFile(examplePath, "utf8"),
       readFile(reactExamplePath, "utf8"),
     ]);
-    expect(/```ts\n([\s\S]*?)```/.exec(doc)?.[1]).toBe(example);
+    expect(doc).toContain(`\`\`\`ts\n${example}\`\`\``);
     // Run in Chromium by react.browser.test.ts.
-    expect(/```tsx\n([\s\S]*?)```/.exec(doc)?.[1]).toBe(reactExample);
+    expect(doc).toContain(`\`\`\`tsx\n${reactExample}\`\`\``);
   });
 
   it("runs against the real API and worker: submit, watch, result, cancel", async () => {
