@@ -7,6 +7,7 @@ import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
 import { createClient, type ConveyorClient } from "./client";
 import { startApiServer, type ApiServer } from "./server";
 import { issueTestToken } from "./testing/tokens";
+import { documentOf } from "./testing/documents";
 import { startTcpProxy, type TcpProxy } from "./testing/tcp-proxy";
 import type { AppRouter, RouterInputs, RouterOutputs } from "./root";
 
@@ -34,17 +35,6 @@ afterAll(async () => {
   await worker?.stop();
   await api?.close();
 });
-
-/** A document long enough to report progress over many chunks. */
-function documentOf(sentences: number): string {
-  const words = ["Conveyor", "moves", "slow", "work", "into", "the", "background", "and", "reports", "progress"];
-  let text = "";
-  for (let i = 0; i < sentences; i++) {
-    text += `${words.slice(i % 5).join(" ")} number ${i}.`;
-    text += i % 7 === 6 ? "\n\n" : " ";
-  }
-  return text;
-}
 
 async function countRuns(): Promise<number> {
   const [row] = await db.execute<{ runs: number }>(sql`select count(*)::int as runs from conveyor.runs`);

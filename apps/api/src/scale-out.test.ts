@@ -7,6 +7,7 @@ import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
 import { createClient, type ConveyorClient } from "./client";
 import { spawnApi, type SpawnedApi } from "./testing/spawn-api";
 import { issueTestToken } from "./testing/tokens";
+import { documentOf } from "./testing/documents";
 
 /**
  * Several API processes and several workers on one database, as in
@@ -40,17 +41,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([...workers.map((worker) => worker.stop()), apiA?.stop(), apiB?.stop()]);
 });
-
-/** A document long enough to report progress over many chunks (as in api.test.ts). */
-function documentOf(sentences: number): string {
-  const words = ["Conveyor", "moves", "slow", "work", "into", "the", "background", "and", "reports", "progress"];
-  let text = "";
-  for (let i = 0; i < sentences; i++) {
-    text += `${words.slice(i % 5).join(" ")} number ${i}.`;
-    text += i % 7 === 6 ? "\n\n" : " ";
-  }
-  return text;
-}
 
 function startedWorkerId(worker: SpawnedWorker): string {
   for (const line of worker.output().split("\n")) {

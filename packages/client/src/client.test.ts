@@ -6,7 +6,7 @@ import { readRunEvents, systemViewer } from "@conveyor/db";
 import { createConveyorClient, RunCancelledError, RunFailedError, type AppRouter, type ConveyorClient, type RunEvent } from "./index";
 import { applyRunEvent, predates } from "./live-run";
 import { documentOf, startTestStack } from "./testing/stack";
-import { startTcpProxy } from "./testing/tcp-proxy";
+import { startTcpProxy } from "@conveyor/api/testing/tcp-proxy";
 
 const stack = await startTestStack();
 let token: string;

@@ -22,24 +22,12 @@
  *   await enqueue(tx, catalog, { type: "webhook.deliver", input: { url: hookUrl, payload: { orderId: order.id } }, ownerId: "shop" });
  * });
  */
-import type { TablesRelationalConfig } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { enqueue, type SubmitRequest, type Submitted } from "@conveyor/db";
-import type { Catalog, JobType } from "@conveyor/jobs";
-
-export { enqueue, InvalidRequestError, UnknownJobTypeError, type SubmitRequest, type Submitted } from "@conveyor/db";
+export {
+  enqueue,
+  submit,
+  InvalidRequestError,
+  UnknownJobTypeError,
+  type SubmitRequest,
+  type Submitted,
+} from "@conveyor/db";
 export { catalog, type ConveyorCatalog } from "@conveyor/jobs";
-
-/**
- * `enqueue` in a transaction of its own, on any Drizzle PostgreSQL database
- * (`@conveyor/db`'s `submit` takes only Conveyor's own `Database` type).
- */
-export function submit<
-  C extends Catalog,
-  K extends JobType<C>,
-  Q extends PgQueryResultHKT,
-  F extends Record<string, unknown>,
-  S extends TablesRelationalConfig,
->(db: PgDatabase<Q, F, S>, catalog: C, request: SubmitRequest<C, K>): Promise<Submitted> {
-  return db.transaction((tx) => enqueue(tx, catalog, request));
-}

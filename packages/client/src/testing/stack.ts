@@ -36,13 +36,4 @@ export async function startTestStack(apiOptions: Omit<ApiServerOptions, "databas
   };
 }
 
-/** A document long enough to report progress over many chunks (about a second per 60,000 sentences). */
-export function documentOf(sentences: number): string {
-  const words = ["Conveyor", "moves", "slow", "work", "into", "the", "background", "and", "reports", "progress"];
-  let text = "";
-  for (let i = 0; i < sentences; i++) {
-    text += `${words.slice(i % 5).join(" ")} number ${i}.`;
-    text += i % 7 === 6 ? "\n\n" : " ";
-  }
-  return text;
-}
+export { documentOf } from "@conveyor/api/testing/documents";
