@@ -11,7 +11,10 @@ import { NotFoundPage } from "./pages/not-found-page";
 
 /** A link in the top navigation; the current page is marked for screen readers and styles. */
 function NavLink({ href, children }: { href: string; children: string }) {
-  const [active] = useRoute(href === "/" ? "/" : `${href}/*?`);
+  const [here] = useRoute(href === "/" ? "/" : `${href}/*?`);
+  // A run's page belongs to the runs section.
+  const [onRun] = useRoute("/runs/*?");
+  const active = here || (href === "/" && onRun);
   return (
     <Link href={href} className={`nav-link${active ? " active" : ""}`} aria-current={active ? "page" : undefined}>
       {children}

@@ -1,29 +1,11 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { build, createServer, preview, type PreviewServer, type ViteDevServer } from "vite";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { createServer, type ViteDevServer } from "vite";
 import { createToken, revokeToken } from "@conveyor/db";
-import { createTestDatabase } from "@conveyor/db/testing";
-import { startApiServer, type ApiServer } from "@conveyor/api/server";
-import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
 import { freePort } from "@conveyor/db/free-port";
-
-const chromiumFlags = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/** Screenshots for people to look at (git-ignored). */
-const artifactsDir = fileURLToPath(new URL("../test-artifacts/", import.meta.url));
+import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
+import { startWebStack, type WebStack } from "./testing/web-stack";
 
 /** The headers vite.config.ts sets on both servers, besides the CSP. */
 const expectedHeaders = {
@@ -34,62 +16,38 @@ const expectedHeaders = {
 const productionCsp =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const runUrl = /\/runs\/[0-9a-f-]{36}$/;
 
-const { url: databaseUrl, db } = await createTestDatabase();
-let api: ApiServer;
-let worker: SpawnedWorker;
-let vite: PreviewServer;
+let stack: WebStack;
+/** Started by the progress test, once its page is there to watch the run. */
+let worker: SpawnedWorker | undefined;
 let devServer: ViteDevServer | undefined;
-let outDir: string;
-let browser: Browser;
 let page: Page;
-let webUrl: string;
 /** Alice's token: a user, who sees only her own runs. */
 let token: string;
-/** Content-Security-Policy violations any page reported in its console. */
-const cspViolations: string[] = [];
 
 beforeAll(async () => {
-  ({ token } = await createToken(db, { ownerId: "alice", role: "user", submitRate: 1000, submitBurst: 1000 }));
-  api = await startApiServer({ databaseUrl, port: 0 });
-  // vite.config.ts reads where to proxy /trpc from the environment.
-  process.env.CONVEYOR_API_URL = new URL(api.url).origin;
-  // Serve a production build: the dev server's first-visit dependency optimisation can reload the page mid-test.
-  const port = await freePort();
-  const configFile = fileURLToPath(new URL("../vite.config.ts", import.meta.url));
-  const root = fileURLToPath(new URL("..", import.meta.url));
-  outDir = await mkdtemp(join(tmpdir(), "conveyor-web-"));
-  await build({ configFile, root, logLevel: "warn", build: { outDir, emptyOutDir: true } });
-  vite = await preview({ configFile, root, logLevel: "warn", build: { outDir }, preview: { port, strictPort: true, host: "127.0.0.1" } });
-  webUrl = `http://127.0.0.1:${port}/`;
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumFlags });
-  page = await newPage();
-  await mkdir(artifactsDir, { recursive: true });
+  stack = await startWebStack({ worker: false });
+  token = await stack.token({ ownerId: "alice", role: "user" });
+  page = await stack.newPage();
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
   await devServer?.close();
-  await vite?.close();
-  if (outDir) await rm(outDir, { recursive: true, force: true });
   await worker?.stop();
-  await api?.close();
+  await stack?.close();
 });
+
+/** Content-Security-Policy violations any page reported in its console. */
+function cspViolations(): string[] {
+  return stack.pageErrors.filter((message) => message.includes("Content Security Policy"));
+}
 
 /** A ~1 MB document whose word count is known exactly: 6 words a sentence, 5 sentences a paragraph. */
 function knownDocument(paragraphs: number): { text: string; words: number } {
   const sentence = "Conveyor analyses documents while people watch.";
   const paragraph = Array.from({ length: 5 }, () => sentence).join(" ");
   return { text: Array.from({ length: paragraphs }, () => paragraph).join("\n\n"), words: paragraphs * 5 * 6 };
-}
-
-/** A page in a context of its own (its own localStorage), whose CSP violations are recorded. */
-async function newPage(): Promise<Page> {
-  const created = await browser.newPage();
-  created.on("console", (message) => {
-    if (message.text().includes("Content Security Policy")) cspViolations.push(message.text());
-  });
-  return created;
 }
 
 /** Sign in through the form, as a person would, and wait for the signed-in app. */
@@ -103,15 +61,19 @@ function storedToken(target: Page): Promise<string | null> {
   return target.evaluate(() => localStorage.getItem("conveyor.token"));
 }
 
+function at(path: string): string {
+  return new URL(path, stack.webUrl).toString();
+}
+
 describe("the web app", () => {
   it("refuses a wrong token on the sign-in page with the API's reason, and stores nothing", async () => {
-    const visitor = await newPage();
-    await visitor.goto(webUrl);
+    const visitor = await stack.newPage();
+    await visitor.goto(stack.webUrl);
     const input = visitor.getByLabel("API token");
     await input.waitFor({ timeout: 10_000 });
     expect(await input.getAttribute("type")).toBe("password");
     expect(await input.getAttribute("autocomplete")).toBe("off");
-    await visitor.screenshot({ path: join(artifactsDir, "sign-in.png"), fullPage: true });
+    await stack.screenshot(visitor, "sign-in");
 
     const alert = visitor.getByRole("alert");
     // Well-formed but never issued, then not even well-formed: each time the API says which.
@@ -121,7 +83,7 @@ describe("the web app", () => {
     await input.fill("not-a-token");
     await visitor.getByRole("button", { name: "Sign in" }).click();
     await alert.getByText("malformed token: expected 'cvy_' followed by 43 characters").waitFor({ timeout: 10_000 });
-    await visitor.screenshot({ path: join(artifactsDir, "sign-in-refused.png"), fullPage: true });
+    await stack.screenshot(visitor, "sign-in-refused");
 
     expect(await visitor.getByTestId("submit-form").count()).toBe(0);
     expect(await visitor.getByTestId("session").count()).toBe(0);
@@ -130,7 +92,7 @@ describe("the web app", () => {
   });
 
   it("submits a 1 MB file and shows its progress live up to 100%, then the analysis", { timeout: 60_000 }, async () => {
-    await page.goto(webUrl);
+    await page.goto(at("submit"));
     await signInWithForm(page, token);
     expect(await page.getByTestId("session-owner").textContent()).toBe("alice");
     expect(await page.getByTestId("session-role").textContent()).toBe("user");
@@ -139,7 +101,7 @@ describe("the web app", () => {
     // Record every value the run's progress bar shows, as the page renders it.
     await page.evaluate(() => {
       const seen: number[] = [];
-      Object.assign(window, { progressSeen: seen });
+      Reflect.set(window, "progressSeen", seen);
       new MutationObserver(() => {
         const bar = document.querySelector('[data-testid="run-detail"] [role="progressbar"]');
         const value = Number(bar?.getAttribute("aria-valuenow"));
@@ -149,21 +111,19 @@ describe("the web app", () => {
 
     const doc = knownDocument(4_400);
     expect(doc.text.length).toBeGreaterThan(1024 * 1024);
-    await page.getByTestId("title-input").fill("Browser test document");
-    await page.getByTestId("file-input").setInputFiles({
-      name: "report.txt",
-      mimeType: "text/plain",
-      buffer: Buffer.from(doc.text),
-    });
-    await page.getByTestId("text-size").getByText("MB").waitFor({ timeout: 10_000 });
-    await page.getByTestId("submit-button").click();
+    const form = page.getByTestId("submit-form");
+    await form.getByLabel("Title").fill("Browser test document");
+    await form.getByTestId("file-input").setInputFiles({ name: "report.txt", mimeType: "text/plain", buffer: Buffer.from(doc.text) });
+    await form.getByTestId("file-info").getByText(/^report\.txt · 1\.\d\d MB$/).waitFor({ timeout: 10_000 });
+    await form.getByTestId("submit-button").click();
 
-    // No worker runs yet, so the page shows the run waiting at 0%; a 1 MB analysis takes well under a
-    // second, and starting the worker only now makes sure the page is there to watch it.
+    // A successful submit lands on the run's page. No worker runs yet, so it shows the run waiting at 0%;
+    // a 1 MB analysis takes well under a second, and starting the worker only now makes sure the page is there to watch it.
+    await page.waitForURL(runUrl, { timeout: 10_000 });
     const detail = page.getByTestId("run-detail");
     await detail.getByTestId("run-status").getByText("queued").waitFor({ timeout: 10_000 });
     await detail.locator('[role="progressbar"][aria-valuenow="0"]').waitFor({ timeout: 10_000 });
-    worker = await spawnWorker(databaseUrl);
+    worker = await spawnWorker(stack.databaseUrl);
 
     await detail.getByTestId("run-status").getByText("completed").waitFor({ timeout: 30_000 });
     await detail.locator('[role="progressbar"][aria-valuenow="100"]').waitFor({ timeout: 10_000 });
@@ -172,47 +132,56 @@ describe("the web app", () => {
     expect(await detail.getByTestId("result-keywords").textContent()).toContain("conveyor");
 
     // The bar moved in the page, without a reload: from 0 to 100, never going back.
-    const seen = await page.evaluate(() => ("progressSeen" in window ? (window.progressSeen as number[]) : []));
+    const seen = await page.evaluate(() => {
+      const values: unknown = Reflect.get(window, "progressSeen");
+      return Array.isArray(values) ? values.filter((value): value is number => typeof value === "number") : [];
+    });
     expect(seen[0]).toBe(0);
     expect(seen.at(-1)).toBe(100);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
 
-    // The list row of the run was updated by the same live subscription.
+    // The runs list (at "/", reached without a reload) shows the run as the same subscription left it.
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Runs" }).click();
     const row = page.getByTestId("run-row").filter({ hasText: "Browser test document" });
     await row.getByTestId("run-status").getByText("completed").waitFor({ timeout: 10_000 });
     await row.locator('[role="progressbar"][aria-valuenow="100"]').waitFor({ timeout: 10_000 });
+    expect(await page.evaluate(() => "progressSeen" in window)).toBe(true);
   });
 
-  it("shows the server's validation message by the form", async () => {
+  it("shows the server's validation message by the field", async () => {
     // Signed in by the token stored on the previous visit.
-    await page.goto(webUrl);
+    await page.goto(at("submit"));
     await page.getByTestId("submit-button").click();
-    const error = page.getByTestId("form-error");
+    const error = page.getByTestId("error-input.text");
     await error.waitFor({ timeout: 10_000 });
-    expect(await error.textContent()).toBe("input.text: the document is empty");
+    expect(await error.textContent()).toBe("the document is empty");
   });
 
   it("shows markup in a run's title as literal text", async () => {
     const title = `<img src=x onerror="window.__xss=1">`;
-    await page.goto(webUrl);
-    await page.getByTestId("title-input").fill(title);
-    await page.getByTestId("text-input").fill("A short document. It has two sentences.");
+    await page.goto(at("submit"));
+    await page.getByTestId("submit-form").getByLabel("Title").fill(title);
+    await page.getByTestId("field-text").fill("A short document. It has two sentences.");
     await page.getByTestId("submit-button").click();
+    await page.waitForURL(runUrl, { timeout: 10_000 });
 
-    // The worker runs, so the row goes through every state, each one a fresh render of the title.
+    // The worker runs, so the run goes through every state, each one a fresh render of the title.
+    const detail = page.getByTestId("run-detail");
+    await detail.getByTestId("run-status").getByText("completed").waitFor({ timeout: 20_000 });
+    expect(await detail.getByRole("heading", { level: 2 }).first().textContent()).toBe(title);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Runs" }).click();
     const row = page.getByTestId("run-row").filter({ hasText: title });
     await row.getByTestId("run-status").getByText("completed").waitFor({ timeout: 20_000 });
-    expect(await row.locator(".run-label").textContent()).toBe(title);
-    expect(await page.getByTestId("run-detail").getByRole("heading", { level: 2 }).textContent()).toBe(title);
+    expect(await row.getByText(title, { exact: true }).count()).toBe(1);
     expect(await page.locator("img").count()).toBe(0);
     expect(await page.evaluate(() => "__xss" in window)).toBe(false);
   });
 
   it("signs in with a #token= link and clears the token from the address bar", async () => {
-    const visitor = await newPage();
-    await visitor.goto(`${webUrl}#token=${token}`);
+    const visitor = await stack.newPage();
+    await visitor.goto(`${stack.webUrl}#token=${token}`);
     await visitor.getByTestId("session-owner").waitFor({ timeout: 10_000 });
-    expect(await visitor.evaluate(() => location.href)).toBe(webUrl);
+    expect(await visitor.evaluate(() => location.href)).toBe(stack.webUrl);
     expect(visitor.url()).not.toContain(token);
     expect(await storedToken(visitor)).toBe(token);
 
@@ -224,18 +193,20 @@ describe("the web app", () => {
   });
 
   it("goes back to the sign-in page with the reason when the token is revoked", async () => {
-    const revocable = await createToken(db, { ownerId: "alice", role: "user", submitRate: 1000, submitBurst: 1000 });
-    const visitor = await newPage();
+    const revocable = await createToken(stack.db, { ownerId: "alice", role: "user", submitRate: 1000, submitBurst: 1000 });
+    const visitor = await stack.newPage();
     // Revoke only once the app's first calls have passed the API's check, so the refusal comes from the click below.
-    const answered = (path: string) => visitor.waitForResponse((response) => new URL(response.url()).pathname === `/trpc/${path}`, { timeout: 10_000 });
+    // (Queries may travel in one batched request, "/trpc/jobs.list,jobs.types".)
+    const answered = (procedure: string) =>
+      visitor.waitForResponse((response) => new URL(response.url()).pathname.split(/[/,]/).includes(procedure), { timeout: 10_000 });
     const settled = Promise.all([answered("jobs.list"), answered("jobs.events")]);
-    await visitor.goto(`${webUrl}#token=${revocable.token}`);
+    await visitor.goto(`${stack.webUrl}#token=${revocable.token}`);
     await visitor.getByTestId("session-owner").waitFor({ timeout: 10_000 });
     await settled;
 
-    await revokeToken(db, { ownerId: "alice", role: "user" }, revocable.info.id);
-    // The next call the app makes is refused.
-    await visitor.getByTestId("submit-button").click();
+    await revokeToken(stack.db, { ownerId: "alice", role: "user" }, revocable.info.id);
+    // The next call the app makes (the submit page's job types) is refused.
+    await visitor.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Submit" }).click();
     await visitor.getByRole("alert").getByText(/^Signed out: token cvy_\S+… was revoked at /).waitFor({ timeout: 10_000 });
     expect(await visitor.getByTestId("submit-form").count()).toBe(0);
     expect(await storedToken(visitor)).toBeNull();
@@ -243,12 +214,12 @@ describe("the web app", () => {
   });
 
   it("serves the built app with security headers, and it runs under its CSP", async () => {
-    const response = await fetch(webUrl);
+    const response = await fetch(stack.webUrl);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-security-policy")).toBe(productionCsp);
     for (const [name, value] of Object.entries(expectedHeaders)) expect(response.headers.get(name)).toBe(value);
     // Every page of this file ran the build under that policy.
-    expect(cspViolations).toEqual([]);
+    expect(cspViolations()).toEqual([]);
   });
 
   it("serves the dev server with security headers, and the app loads under its CSP", { timeout: 60_000 }, async () => {
@@ -267,13 +238,13 @@ describe("the web app", () => {
     expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+';/);
     for (const [name, value] of Object.entries(expectedHeaders)) expect(response.headers.get(name)).toBe(value);
 
-    const visitor = await newPage();
+    const visitor = await stack.newPage();
     // Vite's client logs this once its HMR WebSocket is open: connect-src allowed it.
     const hmrConnected = visitor.waitForEvent("console", { predicate: (message) => message.text().includes("[vite] connected"), timeout: 30_000 });
     await visitor.goto(devUrl);
     await hmrConnected;
     await visitor.getByLabel("API token").waitFor({ timeout: 30_000 });
-    expect(cspViolations).toEqual([]);
+    expect(cspViolations()).toEqual([]);
     await visitor.close();
   });
 });

@@ -244,9 +244,10 @@ export class RunStateWriter {
       // Not written: the start stays and travels with the run's result.
       (error: unknown) => this.onError(error),
     );
-    const progressWritten = writeProgress(this.sql, progress).catch((error: unknown) => this.onError(error));
-    // Before the outcomes of this batch: a run's lines come before its completion in its history.
+    // Lines before progress: progress is coalesced to its latest report, which usually came after
+    // the lines of the same batch; and both before the outcomes, as in the run's history.
     const logsWritten = writeLogs(this.sql, logs).catch((error: unknown) => this.onError(error));
+    const progressWritten = writeProgress(this.sql, progress).catch((error: unknown) => this.onError(error));
     // A retried outcome joins whatever list is current when its pause ends (flush replaces them).
     const completed = settle(completions, () => completeRuns(this.sql, completions.map((pending) => pending.item)), (error) =>
       this.retryLater(completions, error, (retry) => this.completions.push(...retry)),

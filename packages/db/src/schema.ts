@@ -43,6 +43,8 @@ export type RunEventData = {
   error?: string;
   /** retrying: when the next attempt may start (ISO 8601). */
   nextAttemptAt?: string;
+  /** queued: the time a run submitted for later waits for (it is `scheduled` until then). */
+  runAt?: string;
   /** queued again by jobs.retry; cancelled by jobs.cancel. */
   reason?: string;
 } | null;

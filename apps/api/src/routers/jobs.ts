@@ -88,7 +88,7 @@ function buildMessage(event: RunEvent): RunEventMessage {
     type: event.type,
     kind: event.kind,
     at: event.at.toISOString(),
-    status: statusAfter[event.kind],
+    status: event.kind === "queued" && data.runAt ? "scheduled" : statusAfter[event.kind],
     ...(event.kind === "progress"
       ? { progress: { percent: data.percent ?? 0, message: data.message ?? null, data: data.data ?? null } }
       : {}),

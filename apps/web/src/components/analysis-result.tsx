@@ -1,4 +1,5 @@
 import type { JobOutput, documentAnalyze } from "@conveyor/jobs";
+import { JsonView } from "./runs/json-view";
 
 type Analysis = JobOutput<typeof documentAnalyze>;
 
@@ -10,19 +11,22 @@ export function readingEaseLabel(score: number): string {
   return "very difficult";
 }
 
+/** A document's analysis for a person: the scores first, then the counts and keywords; the raw result on demand. */
 export function AnalysisResult({ analysis }: { analysis: Analysis }) {
   const figures: Array<[string, string, string]> = [
     ["Words", analysis.words.toLocaleString(), "result-words"],
     ["Unique words", analysis.uniqueWords.toLocaleString(), "result-unique-words"],
     ["Sentences", analysis.sentences.toLocaleString(), "result-sentences"],
     ["Paragraphs", analysis.paragraphs.toLocaleString(), "result-paragraphs"],
+    ["Characters", analysis.characters.toLocaleString(), "result-characters"],
     ["Reading time", `${analysis.readingTimeMinutes} min`, "result-reading-time"],
     ["Grade level", analysis.gradeLevel.toFixed(1), "result-grade"],
+    ["Words per sentence", analysis.averageSentenceLength.toFixed(1), "result-sentence-length"],
   ];
   return (
     <section className="analysis" data-testid="analysis-result">
       <div className="ease">
-        <strong>{analysis.readingEase.toFixed(1)}</strong> reading ease: {readingEaseLabel(analysis.readingEase)}
+        <strong data-testid="result-reading-ease">{analysis.readingEase.toFixed(1)}</strong> reading ease: {readingEaseLabel(analysis.readingEase)}
       </div>
       <dl className="figures">
         {figures.map(([name, value, testId]) => (
@@ -40,9 +44,9 @@ export function AnalysisResult({ analysis }: { analysis: Analysis }) {
           </li>
         ))}
       </ul>
-      <details>
+      <details className="run-raw">
         <summary>Raw result</summary>
-        <pre>{JSON.stringify(analysis, null, 2)}</pre>
+        <JsonView value={analysis} label="raw result" />
       </details>
     </section>
   );

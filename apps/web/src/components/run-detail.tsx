@@ -1,40 +1,54 @@
-import { trpc } from "../lib/trpc";
-import { AnalysisResult } from "./analysis-result";
-import { ProgressBar } from "./progress-bar";
-import { StatusBadge } from "./status-badge";
+import { useMemo } from "react";
+import { attemptErrors } from "../lib/runs/timeline";
+import { isFinished, type RunWithData } from "../lib/runs/run-types";
+import { useRunEvents } from "../lib/runs/use-run-events";
+import { AttemptErrors } from "./runs/attempt-errors";
+import { JsonView } from "./runs/json-view";
+import { RunActions } from "./runs/run-actions";
+import { RunFacts } from "./runs/run-facts";
+import { RunHeader } from "./runs/run-header";
+import { RunOutput } from "./runs/run-output";
+import { RunTimeline } from "./runs/run-timeline";
 
-function time(value: string | null): string {
-  return value ? new Date(value).toLocaleTimeString() : "—";
-}
-
-/** One run: its state, live progress, error or result. */
-export function RunDetail({ runId }: { runId: string }) {
-  const query = trpc.jobs.get.useQuery({ id: runId });
-  if (query.isPending) return <p className="muted">Loading run…</p>;
-  if (query.error) return <p className="form-error">{query.error.message}</p>;
-  const run = query.data;
+/**
+ * One run: state and progress (kept live by the app's subscription), its
+ * particulars, errors by attempt, result, input, and its event timeline (a
+ * subscription of its own, for the history). Render it keyed by the run id.
+ */
+export function RunDetail({ run }: { run: RunWithData }) {
+  const { events, live, error } = useRunEvents(run.id, isFinished(run.status));
+  const errors = useMemo(() => attemptErrors(events), [events]);
   return (
-    <article className="card run-detail" data-testid="run-detail">
-      <header>
-        <h2>{run.label}</h2>
-        <StatusBadge status={run.status} />
-      </header>
-      <ProgressBar percent={run.progress.percent} status={run.status} label="run progress" />
-      <p className="muted" data-testid="progress-message">
-        {run.progress.message ?? "\u00a0"}
-      </p>
-      <dl className="meta">
-        <div><dt>Type</dt><dd>{run.type}</dd></div>
-        <div><dt>Attempts</dt><dd>{run.attempts} of {run.maxAttempts}</dd></div>
-        <div><dt>Created</dt><dd>{time(run.createdAt)}</dd></div>
-        <div><dt>Started</dt><dd>{time(run.startedAt)}</dd></div>
-        <div><dt>Finished</dt><dd>{time(run.finishedAt)}</dd></div>
-      </dl>
-      {run.error && <p className="form-error" data-testid="run-error">{run.error}</p>}
-      {run.type === "document.analyze" && run.output && <AnalysisResult analysis={run.output} />}
-      {run.type === "webhook.deliver" && run.output && (
-        <pre>{JSON.stringify(run.output, null, 2)}</pre>
-      )}
+    <article className="run-detail" data-testid="run-detail">
+      <div className="card run-summary">
+        <RunHeader run={run} />
+        <RunActions run={run} />
+        <RunFacts run={run} />
+      </div>
+      <div className="run-columns">
+        <div className="run-column">
+          {(run.error || errors.length > 0) && (
+            <section className="card run-errors" aria-labelledby="run-errors-title">
+              <h3 id="run-errors-title">Errors</h3>
+              {run.error && (
+                <p className="form-error" data-testid="run-error">
+                  {run.error}
+                </p>
+              )}
+              <AttemptErrors errors={errors} />
+            </section>
+          )}
+          <section className="card" aria-labelledby="run-output-title">
+            <h3 id="run-output-title">Result</h3>
+            <RunOutput run={run} />
+          </section>
+          <section className="card" aria-labelledby="run-input-title">
+            <h3 id="run-input-title">Input</h3>
+            <JsonView value={run.input} label="input" testId="run-input" />
+          </section>
+        </div>
+        <RunTimeline events={events} live={live} error={error} />
+      </div>
     </article>
   );
 }

@@ -1,35 +1,35 @@
-import { trpc } from "../lib/trpc";
-import { runsListInput } from "../lib/use-live-runs";
-import { ProgressBar } from "./progress-bar";
-import { StatusBadge } from "./status-badge";
+import type { RunSummary } from "../lib/runs/run-types";
+import { useNow } from "../lib/runs/use-now";
+import { RunRow } from "./runs/run-row";
 
-/** The newest runs, kept live by the app's one subscription. */
-export function RunsList({ selected, onSelect }: { selected: string | null; onSelect: (runId: string) => void }) {
-  const runs = trpc.jobs.list.useQuery(runsListInput);
-  if (runs.isPending) return <p className="muted">Loading runs…</p>;
-  if (runs.error) return <p className="form-error">{runs.error.message}</p>;
-  if (runs.data.items.length === 0) return <p className="muted">No runs yet: submit a document.</p>;
+/**
+ * One page of runs as a table (a stacked list on narrow screens). Relative
+ * times and running durations share one clock: every second while a run
+ * runs, otherwise every 15 s.
+ */
+export function RunsList({ runs, busy }: { runs: RunSummary[]; busy: boolean }) {
+  const running = runs.some((run) => run.status === "running");
+  const now = useNow(running ? 1_000 : 15_000);
   return (
-    <ul className="runs" data-testid="runs-list">
-      {runs.data.items.map((run) => (
-        <li key={run.id}>
-          <button
-            type="button"
-            className={`run-row${run.id === selected ? " selected" : ""}`}
-            onClick={() => onSelect(run.id)}
-            data-testid="run-row"
-            data-run-id={run.id}
-          >
-            <span className="run-label">{run.label}</span>
-            <StatusBadge status={run.status} />
-            <ProgressBar percent={run.progress.percent} status={run.status} label={`progress of ${run.label}`} />
-            <span className="muted run-meta">
-              {run.type} · {new Date(run.createdAt).toLocaleTimeString()}
-              {run.progress.message ? ` · ${run.progress.message}` : ""}
-            </span>
-          </button>
-        </li>
-      ))}
-    </ul>
+    <table className={`runs-table${busy ? " runs-busy" : ""}`} data-testid="runs-list" aria-busy={busy}>
+      <caption className="runs-visually-hidden">Runs, newest first</caption>
+      <thead>
+        <tr>
+          <th scope="col" className="runs-col-run">Run</th>
+          <th scope="col" className="runs-col-type">Type</th>
+          <th scope="col" className="runs-col-queue">Queue</th>
+          <th scope="col" className="runs-col-status">Status</th>
+          <th scope="col" className="runs-col-progress">Progress</th>
+          <th scope="col" className="runs-col-attempts">Attempts</th>
+          <th scope="col" className="runs-col-created">Created</th>
+          <th scope="col" className="runs-col-duration">Duration</th>
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((run) => (
+          <RunRow key={run.id} run={run} now={now} />
+        ))}
+      </tbody>
+    </table>
   );
 }

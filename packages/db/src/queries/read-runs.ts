@@ -28,6 +28,8 @@ export const listRunsInputSchema = z
     limit: z.number().int().min(1).max(100).default(20),
     /** `nextCursor` of the previous page. */
     cursor: z.string().max(200).nullish(),
+    /** Sent by tRPC's infinite queries; pages always go from newest to oldest. */
+    direction: z.enum(["forward", "backward"]).optional(),
   })
   .strict();
 export type ListRunsInput = z.input<typeof listRunsInputSchema>;

@@ -85,8 +85,11 @@ export async function insertBatch<Q extends PgQueryResultHKT, F extends Record<s
 
   const fresh = prepared.filter((item) => created.has(item.row.id));
   for (let start = 0; start < fresh.length; start += rowsPerStatement) {
-    const ids = fresh.slice(start, start + rowsPerStatement).map((item) => item.row.id);
-    await tx.insert(runEvents).values(ids.map((runId) => ({ runId, kind: "queued" as const, data: null })));
+    const rows = fresh.slice(start, start + rowsPerStatement).map((item) => item.row);
+    // A run that waits for its runAt says so in its first event (a subscriber shows it as scheduled).
+    await tx.insert(runEvents).values(
+      rows.map((row) => ({ runId: row.id, kind: "queued" as const, data: row.status === "scheduled" ? { runAt: row.runAt.toISOString() } : null })),
+    );
   }
   if (fresh.length > 0) {
     // One job per attempt, keyed by the run (see conveyor.schedule_attempt in the migrations).

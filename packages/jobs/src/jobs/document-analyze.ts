@@ -12,13 +12,15 @@ export const documentAnalyze = defineJob({
     "Analyse a text document: counts, reading ease and grade level, reading time and top keywords.",
   // Strict: a misspelt field ("topKeyword") is refused by name, not silently ignored.
   input: z.strictObject({
-    title: z.string().trim().max(200).optional(),
+    // Descriptions travel into jobs.types' JSON Schemas: the web app's generated form shows them as hints.
+    title: z.string().trim().max(200).optional().describe("Shown in lists; the document's first words when empty"),
     text: z
       .string()
       .min(1, "the document is empty")
-      .max(maxDocumentLength, `the document is longer than ${maxDocumentLength} characters`),
+      .max(maxDocumentLength, `the document is longer than ${maxDocumentLength} characters`)
+      .describe("The document's plain text"),
     /** How many keywords to return (default: 10). */
-    topKeywords: z.number().int().min(1).max(50).default(10),
+    topKeywords: z.number().int().min(1).max(50).default(10).describe("How many keywords to return"),
   }),
   output: z.object({
     characters: z.number().int().nonnegative(),
