@@ -7,8 +7,6 @@
 import { createServer } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
-import type { AppRouter } from "@conveyor/api";
 import { startWebStack, type WebStack } from "../testing/web-stack";
 
 const timeout = 15_000;
@@ -34,14 +32,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/**
- * A plain tRPC client over HTTP: `createClient` from @conveyor/api/client
- * does not type-check under this package's DOM types (its undici WebSocket
- * is not the DOM's), and queries and mutations are all these tests need.
- */
-function apiClient(bearer: string) {
-  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: stack.api.url, headers: { authorization: `Bearer ${bearer}` } })] });
-}
+const apiClient = (bearer: string) => stack.client(bearer);
 
 /** A webhook receiver that refuses deliveries (400) until told to accept them. */
 interface Receiver {

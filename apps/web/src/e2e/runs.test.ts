@@ -7,8 +7,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
-import type { AppRouter } from "@conveyor/api";
 import { submitMany } from "@conveyor/db";
 import { catalog } from "@conveyor/jobs";
 import { startWebStack, type WebStack } from "../testing/web-stack";
@@ -39,14 +37,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/**
- * A plain tRPC client over HTTP. (`createClient` from @conveyor/api/client
- * does not type-check under this package's DOM types: its undici WebSocket
- * is not the DOM's. Queries and mutations are all these tests need.)
- */
-function apiClient(bearer: string) {
-  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: stack.api.url, headers: { authorization: `Bearer ${bearer}` } })] });
-}
+const apiClient = (bearer: string) => stack.client(bearer);
 type ApiClient = ReturnType<typeof apiClient>;
 
 /**

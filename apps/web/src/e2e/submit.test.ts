@@ -6,8 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
-import type { AppRouter } from "@conveyor/api";
 import { startWebStack, type WebStack } from "../testing/web-stack";
 
 const timeout = 8_000;
@@ -32,14 +30,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/**
- * A plain tRPC client over HTTP: `createClient` from @conveyor/api/client
- * does not type-check under this package's DOM types (its undici WebSocket
- * is not the DOM's), and queries and mutations are all these tests need.
- */
-function apiClient(bearer: string) {
-  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: stack.api.url, headers: { authorization: `Bearer ${bearer}` } })] });
-}
+const apiClient = (bearer: string) => stack.client(bearer);
 
 async function openForm(type?: string): Promise<Locator> {
   await page.goto(new URL(type ? `submit?type=${type}` : "submit", stack.webUrl).toString());

@@ -14,6 +14,8 @@ import { createToken, type CreateTokenInput, type Database } from "@conveyor/db"
 import { createTestDatabase } from "@conveyor/db/testing";
 import { freePort } from "@conveyor/db/free-port";
 import { startApiServer, type ApiServer } from "@conveyor/api/server";
+import type { AppRouter } from "@conveyor/api";
+import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
 
 export const chromiumFlags = [
@@ -39,6 +41,12 @@ export interface WebStack {
   /** The web app's root, e.g. http://127.0.0.1:41234/ */
   webUrl: string;
   browser: Browser;
+  /**
+   * A plain tRPC client of the API over HTTP, for the test's own calls
+   * (`createClient` from @conveyor/api/client does not type-check under this
+   * package's DOM types: its undici WebSocket is not the DOM's).
+   */
+  client(token: string): ApiClient;
   /** A token with generous limits, for the given owner and role. */
   token(input: CreateTokenInput): Promise<string>;
   /** A fresh page (its own storage) of the given width; CSP violations and page errors are collected. */
@@ -51,6 +59,8 @@ export interface WebStack {
   pageErrors: string[];
   close(): Promise<void>;
 }
+
+export type ApiClient = ReturnType<typeof createTRPCClient<AppRouter>>;
 
 export async function startWebStack(options: { worker?: boolean; workerEnv?: Record<string, string> } = {}): Promise<WebStack> {
   const { db, url: databaseUrl } = await createTestDatabase();
@@ -84,6 +94,8 @@ export async function startWebStack(options: { worker?: boolean; workerEnv?: Rec
     webUrl,
     browser,
     pageErrors,
+    client: (token) =>
+      createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: api.url, headers: { authorization: `Bearer ${token}` } })] }),
     async token(input) {
       const { token } = await createToken(db, { submitRate: 100_000, submitBurst: 100_000, maxSubscriptions: 1_000, ...input });
       return token;
