@@ -1,6 +1,7 @@
-import { createTRPCClient, type TRPCClient } from "@trpc/client";
+import { createTRPCClient, createTRPCUntypedClient, type TRPCClient } from "@trpc/client";
+import { z } from "zod";
 import type { AppRouter, RouterOutputs } from "@conveyor/api";
-import type { Catalog, ConveyorCatalog, JobInput, JobType, SubmitOptions } from "@conveyor/jobs";
+import { runStatusSchema, type Catalog, type ConveyorCatalog, type JobInput, type JobType, type SubmitOptions } from "@conveyor/jobs";
 import { createRunRef, type RunHandle, type RunRef } from "./run-handle";
 import { createTransport, type TransportOptions } from "./transport/links";
 import type { Run, RunFilter, RunPage, SubmitItem } from "./types";
@@ -45,13 +46,11 @@ export interface ConveyorClient<C extends Catalog = ConveyorCatalog> {
 export function createConveyorClient<C extends Catalog = ConveyorCatalog>(options: ConveyorClientOptions): ConveyorClient<C> {
   const transport = createTransport(options);
   const raw = createTRPCClient<AppRouter>({ links: transport.links });
-  // The router's types name Conveyor's catalogue; for another catalogue the wire format is the same.
-  const untyped = raw as unknown as {
-    jobs: {
-      submit: { mutate(input: unknown): Promise<Submitted> };
-      submitMany: { mutate(input: unknown): Promise<Submitted[]> };
-    };
-  };
+  // The router's types name Conveyor's catalogue; for another catalogue the wire format is the same, so
+  // submissions go through tRPC's untyped client, and its answers are checked rather than asserted.
+  const untyped = createTRPCUntypedClient<AppRouter>({ links: transport.links });
+  const submitOne = async (input: unknown) => submittedSchema.parse(await untyped.mutation("jobs.submit", input));
+  const submitBatch = async (input: unknown) => z.array(submittedSchema).parse(await untyped.mutation("jobs.submitMany", input));
   const handle = <K extends JobType<C>>(submitted: Submitted): RunHandle<K, C> => ({
     ...createRunRef<K, C>(raw, submitted.id),
     status: submitted.status,
@@ -60,10 +59,10 @@ export function createConveyorClient<C extends Catalog = ConveyorCatalog>(option
   return {
     raw,
     async submit(type, input, submitOptions) {
-      return handle(await untyped.jobs.submit.mutate({ type, input, ...(submitOptions ? { options: submitOptions } : {}) }));
+      return handle(await submitOne({ type, input, ...(submitOptions ? { options: submitOptions } : {}) }));
     },
     async submitMany(items) {
-      const submitted = await untyped.jobs.submitMany.mutate({ items });
+      const submitted = await submitBatch({ items });
       return submitted.map((one) => handle(one)) as RunHandles<typeof items, C>;
     },
     run: (id) => createRunRef(raw, id),
@@ -74,3 +73,6 @@ export function createConveyorClient<C extends Catalog = ConveyorCatalog>(option
 }
 
 type Submitted = RouterOutputs["jobs"]["submit"];
+
+/** What `jobs.submit` answers for each run. */
+const submittedSchema = z.object({ id: z.string(), status: runStatusSchema, deduplicated: z.boolean() });
