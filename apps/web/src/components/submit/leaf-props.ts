@@ -1,4 +1,5 @@
-import type { FieldIds } from "./field-frame";
+import type { FieldBase } from "../../lib/forms/field-model";
+import { describedBy, type FieldIds } from "./field-frame";
 
 /** What every generated control receives. */
 export interface LeafProps<F> {
@@ -14,4 +15,22 @@ export interface LeafProps<F> {
 
 export function textOf(value: string | boolean | undefined): string {
   return typeof value === "string" ? value : "";
+}
+
+/**
+ * What every text-valued control (input, textarea, select) carries: its id and
+ * name, value, required mark, validity and description for assistive
+ * technology, test id, and the change handler.
+ */
+export function textControlProps({ field, value, errors, ids, onChange }: LeafProps<FieldBase>) {
+  return {
+    id: ids.control,
+    name: field.key,
+    value: textOf(value),
+    required: field.required,
+    "aria-invalid": errors.length > 0 ? true : undefined,
+    "aria-describedby": describedBy(ids, field.hint, errors),
+    "data-testid": `field-${field.key}`,
+    onChange: (event: { target: { value: string } }) => onChange(field.key, event.target.value),
+  };
 }

@@ -6,7 +6,7 @@ import { parseJsonSchema, resolveRef, typesOf, type JsonSchemaNode } from "./jso
  * model and nothing else, so the mapping is tested without a browser.
  */
 
-interface FieldBase {
+export interface FieldBase {
   /** Dotted key from the input's root ("text", "auth.token"); "" when the whole input is one value. */
   key: string;
   /** The input's keys down to this field. */
