@@ -31,7 +31,7 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   if (options.destination) return pino(settings, options.destination);
   if (options.pretty ?? process.env.CONVEYOR_LOG_FORMAT === "pretty") {
-    return pino({ ...settings, transport: { target: "pino-pretty", options: { translateTime: "HH:MM:ss.l", ignore: "pid,hostname" } } });
+    return pino({ ...settings, transport: { target: "pino-pretty", options: { translateTime: "HH:MM:ss.l", ignore: "pid,hostname", messageKey: "message" } } });
   }
   return pino(settings);
 }
