@@ -11,7 +11,7 @@ import { documentOf } from "./testing/documents";
 
 /**
  * Several API processes and several workers on one database, as in
- * production: any API serves any run, whichever API it was submitted through
+ * production, where every API serves every run, whichever API it was submitted through
  * and whichever worker executes it, and losing an API loses no events.
  */
 

@@ -7,7 +7,7 @@ const envSchema = z.object({
   CONVEYOR_WORKER_LOCAL_QUEUE: z.coerce.number().int().min(0).max(10_000).default(0),
   CONVEYOR_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(100),
   CONVEYOR_WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60 * 60_000).default(5_000),
-  /** Port of /metrics, /healthz and /readyz (0: any free port, logged at start). */
+  /** Port of /metrics, /healthz and /readyz (0: a free port, logged at start). */
   CONVEYOR_WORKER_OPS_PORT: z.coerce.number().int().min(0).max(65_535).default(9465),
   CONVEYOR_WORKER_OPS_HOST: z.string().default("127.0.0.1"),
 });

@@ -54,7 +54,7 @@ export interface WorkerOptions<C extends Catalog> {
   /** Where the JSON log lines go (default: stdout). */
   writeLog?: (line: string) => void;
   /**
-   * Serve /metrics, /healthz and /readyz on this port (0: any free port;
+   * Serve /metrics, /healthz and /readyz on this port (0: a free port;
    * default: none). `main.ts` uses CONVEYOR_WORKER_OPS_PORT.
    */
   opsPort?: number;

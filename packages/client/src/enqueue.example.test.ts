@@ -24,7 +24,7 @@ const orders = pgTable("orders", {
 });
 
 const { db: conveyorDb, url: databaseUrl } = await createTestDatabase();
-// The service's own connection and schema: any Drizzle PostgreSQL database will do for enqueue.
+// The service's own connection and schema (enqueue takes whichever Drizzle PostgreSQL database it is given).
 const shopSql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
 const shop = drizzle(shopSql, { schema: { orders } });
 

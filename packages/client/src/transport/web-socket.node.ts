@@ -6,5 +6,8 @@
 export async function loadWebSocket(): Promise<typeof WebSocket | undefined> {
   if (globalThis.WebSocket) return globalThis.WebSocket;
   const undici = await import("undici");
+  // The one cast left in the SDK, and deliberate: this is the same implementation Node 22 exposes as
+  // the global WebSocket, but undici declares its own event types, which TypeScript will not unify
+  // with the DOM's declaration of that very class (this-types of the on* handlers differ).
   return undici.WebSocket as unknown as typeof WebSocket;
 }
