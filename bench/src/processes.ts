@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const benchRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -14,13 +15,24 @@ export interface ChildHandle {
   stop(): Promise<void>;
 }
 
-/** Run a TypeScript entry with tsx and wait until it prints `readyText`. */
+/**
+ * Start an entry in a process of its own and wait until it prints `readyText`. A built `.js`
+ * entry (the API's and the worker's, as they run in production) runs on plain node; a `.ts`
+ * entry (the load generators) runs with tsx. The returned figures are the entry's own process's.
+ */
 export async function startChild(entry: string, env: Record<string, string>, readyText: string, cwd = benchRoot): Promise<ChildHandle> {
-  // BENCH_CPU_PROF=<dir>: run node itself (tsx as a loader) so --cpu-prof writes a profile per child on exit.
+  const built = entry.endsWith(".js");
+  if (built && !existsSync(join(cwd, entry))) {
+    throw new Error(`${join(cwd, entry)} is not built: run \`pnpm bench\` (it builds first) or \`pnpm build\``);
+  }
+  // BENCH_CPU_PROF=<dir>: node itself runs the entry (tsx as a loader for .ts), so --cpu-prof writes a profile per child on exit.
   const profileDir = process.env.BENCH_CPU_PROF;
-  const [command, args] = profileDir
-    ? [process.execPath, ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "--import", "tsx", entry]]
-    : [tsx, [entry]];
+  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const [command, args]: [string, string[]] = built
+    ? [process.execPath, [...profile, entry]]
+    : profileDir
+      ? [process.execPath, [...profile, "--import", "tsx", entry]]
+      : [tsx, [entry]];
   const child: ChildProcess = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -39,8 +51,8 @@ export async function startChild(entry: string, env: Record<string, string>, rea
     void exited.then(() => reject(new Error(`${entry} exited early:\n${output}`)));
   });
   const pid = child.pid ?? 0;
-  // tsx runs the entry in a child of its own: measure that process, not the launcher.
-  const measured = () => (profileDir ? pid : (findNodeChild(pid) ?? pid));
+  // The tsx launcher runs the entry in a child of its own: measure that process, not the launcher.
+  const measured = () => (command === tsx ? (findNodeChild(pid) ?? pid) : pid);
   return {
     pid,
     rssMb: () => readRssMb(measured()),
@@ -73,5 +85,8 @@ function readCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-export const workerEntry = "src/worker-process.ts";
+/** The bench's worker, built by `pnpm --filter @conveyor/bench build` (bench/build.ts). */
+export const workerEntry = "dist/worker-process.js";
 export const apiRoot = fileURLToPath(new URL("../../apps/api", import.meta.url));
+/** The API's production build (`pnpm build`), relative to `apiRoot`. */
+export const apiEntry = "dist/main.js";

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { drizzle } from "drizzle-orm/postgres-js";
@@ -5,7 +6,15 @@ import { migrate as applyDrizzleMigrations } from "drizzle-orm/postgres-js/migra
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { Logger, runMigrations as applyGraphileMigrations } from "graphile-worker";
 
-const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url));
+/**
+ * The committed migrations: `packages/db/migrations`, one level above this file in the sources;
+ * in a production bundle (scripts/build-node-app.ts) this module is inlined into `dist/<entry>.js`
+ * and the build copies the folder beside it, to `dist/migrations`.
+ */
+const migrationsFolder =
+  [new URL("./migrations", import.meta.url), new URL("../migrations", import.meta.url)]
+    .map((url) => fileURLToPath(url))
+    .find((path) => existsSync(path)) ?? fileURLToPath(new URL("../migrations", import.meta.url));
 
 /** Any fixed number: it names the advisory lock that serialises concurrent migrators. */
 const migrationLockKey = 7_305_118_422;
