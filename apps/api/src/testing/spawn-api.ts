@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 const apiRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface SpawnedApi {
+  /** The API's process id (node itself, so /proc/<pid> describes the API). */
+  pid: number;
   /** Base URL of its tRPC endpoint, as it logged it, e.g. http://127.0.0.1:41234/trpc */
   url: string;
   /** Every line it wrote to stdout and stderr so far (JSON lines from `main.ts`), growing as it writes. */
@@ -15,13 +17,15 @@ export interface SpawnedApi {
 }
 
 /**
- * Start the real API (`src/main.ts`) as a separate process on a database, on
- * a free port (`PORT=0`), and wait until it logs that it is listening. `env`
- * adds settings, e.g. `{ CONVEYOR_SUBMIT_RATE: "1" }`.
+ * Start the real API (`src/main.ts`, or another entry relative to the API
+ * package, such as a built `dist/main.js`) as a separate process on a
+ * database, on a free port (`PORT=0`), and wait until it logs that it is
+ * listening. `env` adds settings, e.g. `{ CONVEYOR_SUBMIT_RATE: "1" }`.
  */
-export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}): Promise<SpawnedApi> {
-  // Node itself with tsx as a loader, so that a signal sent to this process reaches the API.
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}, entry = "src/main.ts"): Promise<SpawnedApi> {
+  // Node itself (with tsx as a loader for TypeScript; built JavaScript runs on plain node, as in
+  // production), so that a signal sent to this process reaches the API.
+  const child = spawn(process.execPath, entry.endsWith(".js") ? [entry] : ["--import", "tsx", entry], {
     cwd: apiRoot,
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -54,6 +58,7 @@ export async function spawnApi(databaseUrl: string, env: Record<string, string> 
     });
   });
   return {
+    pid: child.pid ?? 0,
     url,
     lines,
     async stop() {

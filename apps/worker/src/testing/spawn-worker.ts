@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 const workerRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface SpawnedWorker {
+  /** The worker's process id (node itself, so /proc/<pid> describes the worker). */
+  pid: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** SIGTERM, then wait for the exit code. */
@@ -16,8 +18,8 @@ export interface SpawnedWorker {
 
 /**
  * Start the real worker (`src/main.ts`, or another entry relative to the
- * worker package) as a separate process on a database, and wait until it
- * reports that it is taking runs.
+ * worker package, such as a built `dist/main.js`) as a separate process on a
+ * database, and wait until it reports that it is taking runs.
  */
 export async function spawnWorker(
   databaseUrl: string,
@@ -25,8 +27,9 @@ export async function spawnWorker(
   entry = "src/main.ts",
 ): Promise<SpawnedWorker> {
   // Node itself with tsx as a loader (not the tsx launcher, which would run the worker in a child
-  // of its own): a signal sent to this process reaches the worker, SIGKILL included.
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+  // of its own): a signal sent to this process reaches the worker, SIGKILL included. Built
+  // JavaScript runs on plain node, as in production.
+  const child = spawn(process.execPath, entry.endsWith(".js") ? [entry] : ["--import", "tsx", entry], {
     cwd: workerRoot,
     // Any free port for /metrics: several workers share this machine in tests.
     env: { ...process.env, DATABASE_URL: databaseUrl, CONVEYOR_WORKER_OPS_PORT: "0", ...env },
@@ -51,6 +54,7 @@ export async function spawnWorker(
     });
   });
   return {
+    pid: child.pid ?? 0,
     output: () => output,
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
