@@ -87,6 +87,5 @@ function readCpuSeconds(pid: number): number {
 
 /** The bench's worker, built by `pnpm --filter @conveyor/bench build` (bench/build.ts). */
 export const workerEntry = "dist/worker-process.js";
+/** The API's folder; its production build is `dist/main.js` in it (`pnpm build`). */
 export const apiRoot = fileURLToPath(new URL("../../apps/api", import.meta.url));
-/** The API's production build (`pnpm build`), relative to `apiRoot`. */
-export const apiEntry = "dist/main.js";
