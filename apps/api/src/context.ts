@@ -4,6 +4,7 @@ import type { ApiMetrics } from "./api-metrics";
 import type { EventHub } from "./event-hub";
 import type { Log } from "./logger";
 import type { SubscriptionLeases } from "./subscription-leases";
+import type { SubmitBatcher } from "./submit-batcher";
 
 /** What every request can reach: the same for all requests of one API process. */
 export interface ApiServices {
@@ -11,6 +12,8 @@ export interface ApiServices {
   events: EventHub;
   leases: SubscriptionLeases;
   limits: LimitDefaults;
+  /** Writes submissions many per statement (group commit). */
+  submits: SubmitBatcher;
   metrics: ApiMetrics;
   /** Largest request body (and WebSocket message) in bytes. */
   maxBodyBytes: number;

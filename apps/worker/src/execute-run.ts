@@ -19,6 +19,11 @@ export class AttemptTimeoutError extends Error {
 
 export type AttemptOutcome = "completed" | "retrying" | "failed" | "discarded";
 
+/** An attempt whose handler is done: its outcome is being written (it settles once written). */
+export interface FinishedAttempt {
+  written: Promise<AttemptOutcome>;
+}
+
 /** Lines of one attempt kept in its run's history; a handler that logs in a loop cannot flood the table. */
 export const maxLogLinesPerAttempt = 500;
 
@@ -27,7 +32,8 @@ export const maxLogLinesPerAttempt = 500;
  * current contract, call the handler with its context, validate the result,
  * and hand the outcome to the state writer. A failed attempt with attempts
  * left is scheduled again after the contract's backoff (by the same write).
- * Returns what happened; throws only when the outcome could not be written.
+ * Resolves as soon as the handler is done, so the attempt's slot is freed
+ * without waiting for the write; `written` tells what the attempt came to.
  */
 export async function executeRun(
   run: StartedRun,
@@ -41,7 +47,7 @@ export async function executeRun(
     /** Told of every progress report (metrics). */
     onProgress?: () => void;
   },
-): Promise<AttemptOutcome> {
+): Promise<FinishedAttempt> {
   // One span per attempt, a child of the span that submitted the run (its traceparent is stored with
   // the run), so a trace goes from the API's submit to every attempt in whichever worker ran it.
   return conveyorTracer().startActiveSpan(
@@ -49,17 +55,14 @@ export async function executeRun(
     { kind: SpanKind.CONSUMER, attributes: { "conveyor.run_id": run.id, "conveyor.job_type": run.type, "conveyor.attempt": run.attempts } },
     contextFromTraceParent(run.traceParent),
     async (span) => {
-      try {
-        const outcome = await executeAttempt(run, bound, deps);
+      const { written } = await executeAttempt(run, bound, deps);
+      // The span ends when the outcome is written (the writer never gives up while the process lives).
+      void written.then((outcome) => {
         span.setAttribute("conveyor.outcome", outcome);
         if (outcome === "failed" || outcome === "retrying") recordFailure(span, `attempt ${outcome}`);
-        return outcome;
-      } catch (error) {
-        recordFailure(span, "the outcome could not be written");
-        throw error;
-      } finally {
         span.end();
-      }
+      });
+      return { written };
     },
   );
 }
@@ -68,7 +71,7 @@ async function executeAttempt(
   run: StartedRun,
   bound: BoundJob,
   deps: Parameters<typeof executeRun>[2],
-): Promise<AttemptOutcome> {
+): Promise<FinishedAttempt> {
   const { writer, logger } = deps;
   const { job } = bound;
   // Whatever this attempt writes where people can read it (logs, errors, progress messages) is
@@ -129,7 +132,7 @@ async function executeAttempt(
     unlink();
     untrack();
     const error = scrub(`input no longer matches the contract: ${describe(invocation.issues)}`);
-    return finish(await writer.fail({ id: run.id, attempt: run.attempts, error, nextAttemptAt: null }), "failed");
+    return finish(writer.fail({ id: run.id, attempt: run.attempts, error, nextAttemptAt: null }), "failed");
   }
 
   log.info("attempt started");
@@ -139,35 +142,32 @@ async function executeAttempt(
     if (!checked.success) {
       const issues = scrub(describe(toFieldIssues(checked.error, "output")));
       // The handler returned something its contract forbids: a bug that retrying will not fix.
-      return finish(
-        await writer.fail({ id: run.id, attempt: run.attempts, error: `invalid result: ${issues}`, nextAttemptAt: null }),
-        "failed",
-      );
+      return finish(writer.fail({ id: run.id, attempt: run.attempts, error: `invalid result: ${issues}`, nextAttemptAt: null }), "failed");
     }
-    const stillRunning = await writer.complete({ id: run.id, attempt: run.attempts, output: checked.data });
-    log.info(stillRunning ? "completed" : "result discarded: the run was no longer running");
-    return stillRunning ? "completed" : "discarded";
+    const written = writer.complete({ id: run.id, attempt: run.attempts, output: checked.data }).then((stillRunning) => {
+      log.info(stillRunning ? "completed" : "result discarded: the run was no longer running");
+      return stillRunning ? ("completed" as const) : ("discarded" as const);
+    });
+    return { written };
   } catch (caught) {
     if (caught instanceof RunCancelledError) {
       // The cancel is already recorded; nothing of this attempt is kept.
       log.info("cancelled while running");
       writer.forget(run.id);
-      return "discarded";
+      return { written: Promise.resolve("discarded") };
     }
     if (deps.stopSignals.some((stop) => stop.aborted)) {
       // The worker is stopping and the grace period is over: not the run's fault, so it is released
       // for another attempt (on this or another worker) even when this was its last one.
       log.warn("released: the worker stopped during the attempt");
       const error = `released: the worker stopped during attempt ${run.attempts}`;
-      const stillRunning = await writer.fail({ id: run.id, attempt: run.attempts, error, nextAttemptAt: new Date().toISOString(), release: true });
-      return finish(stillRunning, "retrying");
+      return finish(writer.fail({ id: run.id, attempt: run.attempts, error, nextAttemptAt: new Date().toISOString(), release: true }), "retrying");
     }
     const message = scrub(errorMessage(caught));
     const final = caught instanceof PermanentJobError || run.attempts >= run.maxAttempts;
     const nextAttemptAt = final ? null : new Date(Date.now() + backoffDelayMs(job.defaults.backoff, run.attempts)).toISOString();
     log.warn(final ? "failed" : "attempt failed, will retry", { error: message, nextAttemptAt });
-    const stillRunning = await writer.fail({ id: run.id, attempt: run.attempts, error: message, nextAttemptAt });
-    return finish(stillRunning, final ? "failed" : "retrying");
+    return finish(writer.fail({ id: run.id, attempt: run.attempts, error: message, nextAttemptAt }), final ? "failed" : "retrying");
   } finally {
     clearTimeout(timer);
     unlink();
@@ -175,8 +175,9 @@ async function executeAttempt(
   }
 }
 
-function finish(stillRunning: boolean, outcome: AttemptOutcome): AttemptOutcome {
-  return stillRunning ? outcome : "discarded";
+/** The attempt's outcome once its write lands: `discarded` when the run was no longer running that attempt. */
+function finish(write: Promise<boolean>, outcome: AttemptOutcome): FinishedAttempt {
+  return { written: write.then((stillRunning) => (stillRunning ? outcome : "discarded")) };
 }
 
 /** Settle as soon as the signal aborts, even when the handler ignores it (its late result is dropped). */

@@ -1,19 +1,43 @@
-import { loadRunsToStart, type AttemptJob, type SqlClient, type StartedRun } from "@conveyor/db";
+import { claimRuns, loadRunsToStart, type AttemptJob, type SqlClient, type StartedRun } from "@conveyor/db";
+
+type Callback = (run: StartedRun | undefined, error?: unknown) => void;
 
 /**
- * Loads runs about to start in batches: every run that graphile-worker hands
- * out in the same turn of the event loop (with its local queue that is many)
- * is read with one query, which also tells which must not run any more.
- * Marking them running is the state writer's job (see `RunStateWriter.recordStart`).
+ * Collects the jobs graphile-worker hands out in one turn of the event loop
+ * (with its local queue that is many) and answers them with one statement
+ * per kind: `claim` starts the runs (see `claimRuns`), `peek` only reads
+ * them (for job types whose rate limit is checked before the start).
+ * Either resolves with undefined for a run that must not run any more
+ * (finished, cancelled, deleted, or a job that outlived its attempt).
  */
 export class RunStarter {
-  private waiting = new Map<string, { job: AttemptJob; callbacks: Array<(run: StartedRun | undefined, error?: unknown) => void> }>();
+  private readonly claims = new Batch((jobs) => claimRuns(this.sql, jobs, { workerId: this.workerId, startedAt: new Date().toISOString() }));
+  private readonly peeks = new Batch((jobs) => loadRunsToStart(this.sql, jobs));
+
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly workerId: string,
+  ) {}
+
+  /** Start the job's run in this worker's name (durably, with its `started` event). */
+  claim(job: AttemptJob): Promise<StartedRun | undefined> {
+    return this.claims.add(job);
+  }
+
+  /** Read the job's run as it would start, without starting it. */
+  peek(job: AttemptJob): Promise<StartedRun | undefined> {
+    return this.peeks.add(job);
+  }
+}
+
+/** Jobs waiting for the next statement of one kind, sent on the next turn of the event loop. */
+class Batch {
+  private waiting = new Map<string, { job: AttemptJob; callbacks: Callback[] }>();
   private scheduled = false;
 
-  constructor(private readonly sql: SqlClient) {}
+  constructor(private readonly run: (jobs: AttemptJob[]) => Promise<StartedRun[]>) {}
 
-  /** Resolves with the run, or undefined when it must not run (finished, cancelled or deleted). */
-  start(job: AttemptJob): Promise<StartedRun | undefined> {
+  add(job: AttemptJob): Promise<StartedRun | undefined> {
     return new Promise((resolve, reject) => {
       const entry = this.waiting.get(job.runId) ?? { job, callbacks: [] };
       entry.callbacks.push((run, error) => (error === undefined ? resolve(run) : reject(error)));
@@ -30,7 +54,7 @@ export class RunStarter {
     const batch = this.waiting;
     this.waiting = new Map();
     try {
-      const started = await loadRunsToStart(this.sql, [...batch.values()].map((entry) => entry.job));
+      const started = await this.run([...batch.values()].map((entry) => entry.job));
       const byId = new Map(started.map((run) => [run.id, run]));
       for (const [runId, { callbacks }] of batch) for (const callback of callbacks) callback(byId.get(runId));
     } catch (error) {

@@ -1,7 +1,6 @@
 import {
   completeRuns,
   failRuns,
-  recordStarts,
   writeLogs,
   writeProgress,
   type Completion,
@@ -9,13 +8,12 @@ import {
   type LogLine,
   type ProgressUpdate,
   type SqlClient,
-  type StartRecord,
 } from "@conveyor/db";
 
 export interface RunStateWriterOptions {
   /** Shortest time between two progress writes of one run (default: 100 ms). */
   progressIntervalMs?: number;
-  /** Called when a batch could not be written (progress is then dropped; completions reject). */
+  /** Called when a batch could not be written (progress is then dropped; outcomes are written again). */
   onError?: (error: unknown) => void;
 }
 
@@ -24,7 +22,6 @@ interface Pending<T> {
   /** Writes of this outcome that failed so far (the database was unreachable, say). */
   failures: number;
   resolve: (stillRunning: boolean) => void;
-  reject: (error: unknown) => void;
 }
 
 interface ProgressThrottle {
@@ -35,32 +32,30 @@ interface ProgressThrottle {
 
 /** Batches sent before the first answers; more only queue up in the connection. */
 const maxBatchesInFlight = 4;
-/** Failed writes of one outcome before its attempt gives up (about 1 minute of pauses). */
-const maxWriteFailures = 20;
 
-/** A completion as the executor reports it; the writer adds the start when that is still unwritten. */
-export type Result = Omit<Completion, "start" | "finishedAt">;
+/** A completion as the executor reports it; the writer notes when it finished. */
+export type Result = Omit<Completion, "finishedAt">;
 
 /**
  * Collects the state changes of every run executing in this process and
- * writes each kind as ONE statement per batch: starts, progress, completions,
- * then failures. It must be given a client with ONE connection: batches are
+ * writes each kind as ONE statement per batch: log lines, progress,
+ * completions, then failures (starts are written when runs are claimed; see
+ * RunStarter). It must be given a client with ONE connection: batches are
  * pipelined on it (a few in flight, sent without waiting for answers), and
  * the connection runs them in the order sent, which keeps each run's writes
  * in order. Whatever arrives while the pipeline is full forms the next batch,
- * so batches grow with the load instead of the number of round trips. A run that completes before its start was written has both
- * written by one row update (under load, that is most short runs). Progress
- * is coalesced per run: at most one write per `progressIntervalMs`, always
- * keeping the latest report, and a run's last report is written before its
- * completion.
+ * so batches grow with the load instead of the number of round trips.
+ * Progress is coalesced per run: at most one write per `progressIntervalMs`,
+ * always keeping the latest report, and a run's last report is written
+ * before its completion. Nobody needs to wait for an outcome's write: the
+ * worker frees the attempt's slot when the handler returns, and an outcome
+ * lost with the process is a lost attempt that the crash takeover retries.
  */
 export class RunStateWriter {
   private readonly progressIntervalMs: number;
   private readonly onError: (error: unknown) => void;
   private readonly readyProgress = new Map<string, ProgressUpdate>();
   private readonly throttles = new Map<string, ProgressThrottle>();
-  /** Starts not yet written; `sent` ones are in the batch in flight, or failed to write and travel with the result. */
-  private readonly unwrittenStarts = new Map<string, { record: StartRecord; sent: boolean }>();
   private logs: LogLine[] = [];
   private completions: Pending<Completion>[] = [];
   private failures: Pending<Failure>[] = [];
@@ -76,12 +71,6 @@ export class RunStateWriter {
   ) {
     this.progressIntervalMs = options.progressIntervalMs ?? 100;
     this.onError = options.onError ?? ((error) => console.error("[conveyor] state write failed", error));
-  }
-
-  /** Record that an attempt began. Not awaited: it is written with the next batch, or with the run's result. */
-  recordStart(record: StartRecord): void {
-    this.unwrittenStarts.set(record.id, { record, sent: false });
-    this.scheduleFlush();
   }
 
   /** Remember a run's progress; it is written soon, coalesced with later reports. */
@@ -109,7 +98,7 @@ export class RunStateWriter {
     this.scheduleFlush();
   }
 
-  /** Store a result. Resolves once written: true when the run was still running (not cancelled meanwhile). */
+  /** Store a result. Resolves once written (never rejects: a failed write is tried again): true when the run was still running (not cancelled meanwhile). */
   complete(result: Result): Promise<boolean> {
     this.releaseWaitingProgress(result.id, { forget: true });
     return this.enqueue(this.completions, { ...result, finishedAt: new Date().toISOString() });
@@ -126,14 +115,22 @@ export class RunStateWriter {
     this.releaseWaitingProgress(runId, { forget: true });
   }
 
-  /** Write everything still pending (used on shutdown). */
-  async drain(): Promise<void> {
+  /**
+   * Write everything still pending (used on shutdown). Resolves true when
+   * all of it was written, false when `timeoutMs` passed first (the database
+   * is away): the runs whose outcome is unwritten are then left to the crash
+   * takeover.
+   */
+  async drain(timeoutMs = 30_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
     for (const runId of [...this.throttles.keys()]) this.releaseWaitingProgress(runId, { forget: true });
     while (this.inFlight.size > 0 || this.flushScheduled || this.hasWork() || this.retrying > 0) {
-      if (this.inFlight.size > 0) await Promise.all(this.inFlight);
-      else if (this.retrying > 0 && !this.hasWork()) await new Promise((resolve) => setTimeout(resolve, 50));
+      if (Date.now() > deadline) return false;
+      if (this.inFlight.size > 0) await Promise.race([Promise.all(this.inFlight), pause(Math.max(0, deadline - Date.now()))]);
+      else if (this.retrying > 0 && !this.hasWork()) await pause(50);
       else this.flush();
     }
+    return true;
   }
 
   private releaseWaitingProgress(runId: string, options: { forget?: boolean } = {}): void {
@@ -151,8 +148,8 @@ export class RunStateWriter {
   }
 
   private enqueue<T>(list: Pending<T>[], item: T): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      list.push({ item, failures: 0, resolve, reject });
+    return new Promise((resolve) => {
+      list.push({ item, failures: 0, resolve });
       this.scheduleFlush();
     });
   }
@@ -162,8 +159,7 @@ export class RunStateWriter {
       this.readyProgress.size > 0 ||
       this.logs.length > 0 ||
       this.completions.length > 0 ||
-      this.failures.length > 0 ||
-      [...this.unwrittenStarts.values()].some((start) => !start.sent)
+      this.failures.length > 0
     );
   }
 
@@ -187,39 +183,7 @@ export class RunStateWriter {
     this.completions = [];
     this.failures = [];
 
-    // A run finishing in this batch takes its start with it until the outcome is written: a
-    // completion writes it in the same row update (harmless when the start was written meanwhile),
-    // and an outcome retried after a failed batch still has it. Writing a start twice changes nothing.
-    const withProgress = new Set(progress.map((update) => update.id));
-    const starts: StartRecord[] = [];
-    const takeStart = (id: string, carried: StartRecord | undefined) => {
-      const start = this.unwrittenStarts.get(id)?.record ?? carried;
-      this.unwrittenStarts.delete(id);
-      return start;
-    };
-    for (const pending of completions) {
-      const start = takeStart(pending.item.id, pending.item.start);
-      if (!start) continue;
-      pending.item = { ...pending.item, start };
-      // Progress in this batch needs the run marked running before it.
-      if (withProgress.has(pending.item.id)) starts.push(start);
-    }
-    for (const pending of failures) {
-      const start = takeStart(pending.item.id, pending.item.start);
-      if (!start) continue;
-      pending.item = { ...pending.item, start };
-      // A failure is recorded only for a run marked running.
-      starts.push(start);
-    }
-    // Starts of runs still executing go first in this batch.
-    for (const start of this.unwrittenStarts.values()) {
-      if (!start.sent) {
-        start.sent = true;
-        starts.push(start.record);
-      }
-    }
-
-    const batch = this.writeBatch(starts, progress, logs, completions, failures).finally(() => {
+    const batch = this.writeBatch(progress, logs, completions, failures).finally(() => {
       this.inFlight.delete(batch);
       if (this.hasWork()) this.scheduleFlush();
     });
@@ -228,22 +192,11 @@ export class RunStateWriter {
 
   /** Send the batch's statements without waiting between them: the connection runs them in order. */
   private async writeBatch(
-    starts: StartRecord[],
     progress: ProgressUpdate[],
     logs: LogLine[],
     completions: Pending<Completion>[],
     failures: Pending<Failure>[],
   ): Promise<void> {
-    const startsWritten = recordStarts(this.sql, starts).then(
-      () => {
-        // Written: a later result need not carry it.
-        for (const start of starts) {
-          if (this.unwrittenStarts.get(start.id)?.record === start) this.unwrittenStarts.delete(start.id);
-        }
-      },
-      // Not written: the start stays and travels with the run's result.
-      (error: unknown) => this.onError(error),
-    );
     // Lines before progress: progress is coalesced to its latest report, which usually came after
     // the lines of the same batch; and both before the outcomes, as in the run's history.
     const logsWritten = writeLogs(this.sql, logs).catch((error: unknown) => this.onError(error));
@@ -255,22 +208,22 @@ export class RunStateWriter {
     const failed = settle(failures, () => failRuns(this.sql, failures.map((pending) => pending.item)), (error) =>
       this.retryLater(failures, error, (retry) => this.failures.push(...retry)),
     );
-    await Promise.all([startsWritten, progressWritten, logsWritten, completed, failed]);
+    await Promise.all([progressWritten, logsWritten, completed, failed]);
   }
 
   /**
    * An outcome that could not be written (PostgreSQL restarting, a dropped
-   * connection) is written again after a pause that grows with each failure:
-   * it is what the run's attempt produced, and nothing else will record it.
-   * After `maxWriteFailures` the attempt's promise rejects (graphile-worker
-   * then retries the job).
+   * connection) is written again after a pause that grows with each failure,
+   * for as long as the process lives: it is what the run's attempt produced,
+   * its job is already gone, and nothing else will record it while this
+   * worker heartbeats.
    */
   private retryLater<T>(failed: Pending<T>[], error: unknown, requeue: (retry: Pending<T>[]) => void): void {
     this.onError(error);
-    const retry = failed.filter((pending) => ++pending.failures < maxWriteFailures);
-    for (const pending of failed) if (pending.failures >= maxWriteFailures) pending.reject(error);
+    const retry = failed;
+    for (const pending of retry) pending.failures++;
     if (retry.length === 0) return;
-    const delay = Math.min(100 * 2 ** Math.min(retry[0]!.failures, 6), 5_000);
+    const delay = Math.min(100 * 2 ** Math.min(retry[0]?.failures ?? 1, 6), 5_000);
     this.retrying++;
     setTimeout(() => {
       this.retrying--;
@@ -278,6 +231,10 @@ export class RunStateWriter {
       this.scheduleFlush();
     }, delay);
   }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function settle<T extends { id: string }>(

@@ -7,6 +7,7 @@ import {
   closeDatabase,
   createDatabase,
   cronItemsOf,
+  compactRunCounts,
   scheduleTask,
   deregisterWorker,
   heartbeatWorker,
@@ -93,7 +94,6 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   pool.on("error", onPoolError);
   pool.on("connect", (client) => client.on("error", onPoolError));
 
-  const starter = new RunStarter(db.$client);
   // The writer pipelines its batches on ONE connection, which keeps each run's writes in order.
   const writerDb = createDatabase(options.databaseUrl, { max: 1 });
   const writer = new RunStateWriter(writerDb.$client, {
@@ -112,6 +112,7 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
     jobTypes: [...bound.keys()],
     graphileWorkerIds: [],
   };
+  const starter = new RunStarter(db.$client, registration.id);
 
   // A cancel from any API process arrives here within milliseconds and aborts the attempt's signal.
   const cancels = await db.$client.listen(
@@ -123,17 +124,20 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   const taskList: TaskList = {};
   for (const [name, job] of bound) {
     taskList[name] = async (payload, helpers) => {
-      const started = await starter.start(readAttemptJob(payload));
-      if (!started) return; // finished, cancelled, or a job that outlived its attempt: nothing to do
-      if (!(await withinRateLimit(db.$client, job, started))) return; // deferred to the limit's next window
-      writer.recordStart({
-        id: started.id,
-        attempt: started.attempts,
-        workerId: registration.id,
-        startedAt: new Date().toISOString(),
-      });
+      const attemptJob = readAttemptJob(payload);
+      if (job.job.rateLimit) {
+        // The limit's key comes from the input: read the run, take a start from its window, then claim it.
+        const waiting = await starter.peek(attemptJob);
+        if (!waiting) return; // finished, cancelled, or a job that outlived its attempt: nothing to do
+        if (!(await withinRateLimit(db.$client, job, waiting))) return; // deferred to the limit's next window
+      }
+      const started = await starter.claim(attemptJob);
+      if (!started) return;
       const finished = metrics.attemptStarted(started.type);
-      const outcome = await executeRun(started, job, {
+      // Resolves when the handler is done: the slot (and graphile-worker's job) is released without
+      // waiting for the outcome's write. The start is durable, so a crash before that write is a lost
+      // attempt that the crash takeover retries.
+      const { written } = await executeRun(started, job, {
         writer,
         logger,
         running,
@@ -142,7 +146,7 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
         // graphile-worker aborts this when the grace period of a stop is over.
         stopSignals: [helpers.abortSignal],
       });
-      finished(outcome);
+      void written.then(finished);
     };
   }
 
@@ -180,6 +184,7 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   const heartbeat = async () => {
     try {
       await heartbeatWorker(db, registration);
+      await compactRunCounts(db.$client);
       const reaped = await reapLostWorkers(db);
       if (reaped.workers.length > 0) logger.line("warn", "took over from lost workers", { ...reaped });
     } catch (error) {
@@ -215,9 +220,12 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
       runnerStopped = true;
       await runner.stop();
       await cancels.unlisten();
-      await writer.drain();
+      const allWritten = await writer.drain();
       await closeDatabase(writerDb);
-      await deregisterWorker(db, registration.id).catch(() => {});
+      // With outcomes unwritten (the database is away), the registration stays: when it stops
+      // heartbeating, another worker takes those runs over.
+      if (allWritten) await deregisterWorker(db, registration.id).catch(() => {});
+      else logger.line("error", "worker stopped with outcomes unwritten: its runs are left to the crash takeover");
       await pool.end();
       await closeDatabase(db);
       await ops?.close();

@@ -100,9 +100,10 @@ export const runs = conveyor.table(
     index("runs_status_created_at_idx").on(t.status, t.createdAt.desc()),
     index("runs_type_created_at_idx").on(t.type, t.createdAt.desc()),
     index("runs_queue_created_at_idx").on(t.queue, t.createdAt.desc()),
-    // Users list their own runs, newest first; the unfinished ones are counted against their cap.
+    // Users list their own runs, newest first. (Their unfinished runs are counted in `run_counts`.)
     index("runs_owner_created_at_id_idx").on(t.ownerId, t.createdAt.desc(), t.id.desc()),
-    index("runs_owner_unfinished_idx").on(t.ownerId).where(sql`${t.status} in ('queued', 'scheduled', 'running')`),
+    // queues.stats' last hour and the prune's retention; a run gets an entry only when it finishes.
+    index("runs_finished_at_idx").on(t.finishedAt).where(sql`${t.finishedAt} is not null`),
     index("runs_parent_id_idx").on(t.parentId).where(sql`${t.parentId} is not null`),
     uniqueIndex("runs_owner_idempotency_key_idx")
       .on(t.ownerId, t.idempotencyKey)
@@ -114,20 +115,50 @@ export const runs = conveyor.table(
  * Every change in a run's life, in order. The id is what a subscriber
  * resumes from; every insert is announced by a NOTIFY (see the migration's
  * trigger), so API processes learn of events from Postgres, never from memory.
+ * `run_id` has no foreign key: a check per inserted event is the hot path's
+ * cost, and every writer inserts events only for runs its statement just
+ * updated. Deleting runs deletes their events (a trigger; see 0012).
  */
 export const runEvents = conveyor.table(
   "run_events",
   {
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    runId: uuid("run_id")
-      .notNull()
-      .references(() => runs.id, { onDelete: "cascade" }),
+    runId: uuid("run_id").notNull(),
     kind: runEventKind("kind").notNull(),
     at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     data: jsonb("data").$type<RunEventData>(),
   },
   (t) => [index("run_events_run_id_id_idx").on(t.runId, t.id)],
 );
+
+/**
+ * How many runs each (owner, queue, type) has in each status, kept by
+ * statement-level triggers on `runs` (see 0012) so that limits and
+ * `queues.stats` never count rows. Triggers only append to
+ * `run_count_changes` (no row is updated, so no writer waits for another);
+ * `compactRunCounts` folds the changes into `run_counts` every few seconds.
+ * A count is the sum of both.
+ */
+export const runCounts = conveyor.table(
+  "run_counts",
+  {
+    ownerId: text("owner_id").notNull(),
+    queue: text("queue").notNull(),
+    type: text("type").notNull(),
+    status: runStatus("status").notNull(),
+    n: bigint("n", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ownerId, t.queue, t.type, t.status] })],
+);
+
+/** Changes to `run_counts` not folded in yet (appended by the triggers). */
+export const runCountChanges = conveyor.table("run_count_changes", {
+  ownerId: text("owner_id").notNull(),
+  queue: text("queue").notNull(),
+  type: text("type").notNull(),
+  status: runStatus("status").notNull(),
+  n: bigint("n", { mode: "number" }).notNull(),
+});
 
 export type RunRow = typeof runs.$inferSelect;
 export type NewRunRow = typeof runs.$inferInsert;

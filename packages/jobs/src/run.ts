@@ -11,6 +11,8 @@ export const finishedStatuses: readonly RunStatus[] = ["completed", "failed", "c
 export function isFinished(status: RunStatus): boolean {
   return finishedStatuses.includes(status);
 }
+/** Statuses of runs still to run or running: what counts against an owner's cap. */
+export const unfinishedStatuses: readonly RunStatus[] = runStatuses.filter((status) => !finishedStatuses.includes(status));
 
 /** The kinds of event a run's stream carries. */
 export const runEventKinds = ["queued", "started", "progress", "log", "retrying", "completed", "failed", "cancelled"] as const;

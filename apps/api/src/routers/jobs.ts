@@ -106,8 +106,11 @@ function readMissed(ctx: ApiContext, viewer: Viewer, runId: string | undefined, 
 
 /**
  * Write submissions as the caller's runs, within the caller's limits: the
- * allowance is taken in the transaction that writes the runs, so a refused
- * submission writes nothing and a failed write spends nothing.
+ * allowance is taken by the statement (or transaction) that writes the runs,
+ * so a refused submission writes nothing and a failed write spends nothing.
+ * Submissions without idempotency keys share statements with concurrent ones
+ * (`ctx.submits`); a key needs its own transaction, which looks up the run
+ * already holding it.
  */
 function submitAs(ctx: ApiContext, principal: Principal, prepared: readonly PreparedSubmission[]) {
   // The span of the submit; its context travels with each run, so the worker's attempt spans join this trace.
@@ -115,10 +118,13 @@ function submitAs(ctx: ApiContext, principal: Principal, prepared: readonly Prep
     const traceParent = currentTraceParent();
     const owned = prepared.map((item) => ({ ...item, row: { ...item.row, ownerId: principal.ownerId, traceParent } }));
     try {
-      const submitted = await ctx.db.transaction(async (tx) => {
-        await takeSubmissionAllowance(tx, principal, owned.length, ctx.limits);
-        return insertBatch(tx, owned);
-      });
+      const keyed = owned.some((item) => item.row.idempotencyKey);
+      const submitted = keyed
+        ? await ctx.db.transaction(async (tx) => {
+            await takeSubmissionAllowance(tx, principal, owned.length, ctx.limits);
+            return insertBatch(tx, owned);
+          })
+        : await ctx.submits.submit(principal, owned);
       if (submitted.length === 1 && submitted[0]) {
         span.setAttribute("conveyor.run_id", submitted[0].id);
         span.setAttribute("conveyor.job_type", owned[0]?.row.type ?? "");

@@ -7,6 +7,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../client";
 import { LimitExceededError } from "../errors";
 import type { Principal } from "./tokens";
+import { unfinishedRunsOf } from "../queries/run-counts";
 
 /** What a token's null limits mean. Each API process reads them from its settings. */
 export interface LimitDefaults {
@@ -33,11 +34,53 @@ export const subscriptionLeaseMs = 60_000;
 /** A transaction of Conveyor's database, as `db.transaction` hands it over. */
 type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
+/** The limits that hold for a principal, its nulls filled from the API's defaults. */
+export function effectiveLimits(principal: Principal, defaults: LimitDefaults) {
+  return {
+    rate: principal.limits.submitRate ?? defaults.submitRate,
+    burst: principal.limits.submitBurst ?? defaults.submitBurst,
+    maxUnfinished: principal.limits.maxUnfinishedRuns ?? defaults.maxUnfinishedRuns,
+  };
+}
+
+/** Refuse at once a batch larger than the token's burst: no wait would let it through. */
+export function checkBurst(principal: Principal, count: number, defaults: LimitDefaults): void {
+  const { burst } = effectiveLimits(principal, defaults);
+  if (count > burst) {
+    throw new LimitExceededError(
+      `a batch of ${count} runs is more than this token's burst of ${burst}: send smaller batches, or ask an admin for a token with a larger burst`,
+      null,
+    );
+  }
+}
+
+/** The refusal of a submission that found `available` in its token's bucket. */
+export function rateLimitError(principal: Principal, count: number, available: number, defaults: LimitDefaults): LimitExceededError {
+  const { rate, burst } = effectiveLimits(principal, defaults);
+  const retryAfterMs = Math.max(1, Math.ceil(((count - available) / rate) * 1000));
+  return new LimitExceededError(
+    `rate limit: this token may submit ${rate} ${rate === 1 ? "run" : "runs"} per second (bursts of ${burst}); try again in ${Math.ceil(retryAfterMs / 1000)} s`,
+    retryAfterMs,
+  );
+}
+
+/** The refusal of a submission that would take its owner past the unfinished-runs cap. */
+export function unfinishedCapError(principal: Principal, open: number, defaults: LimitDefaults): LimitExceededError {
+  const { maxUnfinished } = effectiveLimits(principal, defaults);
+  return new LimitExceededError(
+    `${principal.ownerId} has ${open} unfinished runs and may have at most ${maxUnfinished}: wait for some to finish, or cancel some`,
+    null,
+  );
+}
+
 /**
  * Take `count` submissions from the token's bucket and check the owner's
  * unfinished runs, inside the transaction that writes the runs: a refusal
  * throws `LimitExceededError` and rolls everything back, and a failed write
- * gives the allowance back.
+ * gives the allowance back. The unfinished runs are read from `run_counts`
+ * without a lock, so concurrent submissions may overshoot the cap by at most
+ * their own number (see the README). Used for submissions with an
+ * idempotency key; the others go through `submitWithinLimits`, many per statement.
  */
 export async function takeSubmissionAllowance(
   tx: Transaction,
@@ -45,14 +88,8 @@ export async function takeSubmissionAllowance(
   count: number,
   defaults: LimitDefaults,
 ): Promise<void> {
-  const rate = principal.limits.submitRate ?? defaults.submitRate;
-  const burst = principal.limits.submitBurst ?? defaults.submitBurst;
-  if (count > burst) {
-    throw new LimitExceededError(
-      `a batch of ${count} runs is more than this token's burst of ${burst}: send smaller batches, or ask an admin for a token with a larger burst`,
-      null,
-    );
-  }
+  checkBurst(principal, count, defaults);
+  const { rate, burst, maxUnfinished } = effectiveLimits(principal, defaults);
   const [bucket] = await tx.execute<{ level: number; taken: boolean }>(sql`
     with current as (
       select id, least(${burst}::float8,
@@ -67,27 +104,10 @@ export async function takeSubmissionAllowance(
     )
     select c.level as level, exists (select 1 from taken) as taken from current c`);
   if (!bucket) throw new LimitExceededError("the token no longer exists", null);
-  if (!bucket.taken) {
-    const retryAfterMs = Math.ceil(((count - bucket.level) / rate) * 1000);
-    throw new LimitExceededError(
-      `rate limit: this token may submit ${rate} ${rate === 1 ? "run" : "runs"} per second (bursts of ${burst}); try again in ${Math.ceil(retryAfterMs / 1000)} s`,
-      retryAfterMs,
-    );
-  }
+  if (!bucket.taken) throw rateLimitError(principal, count, bucket.level, defaults);
 
-  const maxUnfinished = principal.limits.maxUnfinishedRuns ?? defaults.maxUnfinishedRuns;
-  // Serialise the owner's submissions (from any of their tokens, on any API process) so the count stays exact.
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`conveyor.owner:${principal.ownerId}`}, 0))`);
-  const [unfinished] = await tx.execute<{ count: number }>(sql`
-    select count(*)::int as count from conveyor.runs
-     where owner_id = ${principal.ownerId} and status in ('queued', 'scheduled', 'running')`);
-  const open = unfinished?.count ?? 0;
-  if (open + count > maxUnfinished) {
-    throw new LimitExceededError(
-      `${principal.ownerId} has ${open} unfinished runs and may have at most ${maxUnfinished}: wait for some to finish, or cancel some`,
-      null,
-    );
-  }
+  const open = await unfinishedRunsOf(tx, principal.ownerId);
+  if (open + count > maxUnfinished) throw unfinishedCapError(principal, open, defaults);
 }
 
 /** Open a subscription lease for the token, refused with `LimitExceededError` at its cap. */

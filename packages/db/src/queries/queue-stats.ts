@@ -1,6 +1,7 @@
 import type { RunStatus } from "@conveyor/jobs";
 import type { SqlClient } from "../client";
 import { workerLivenessMs } from "./worker-heartbeats";
+import { allRunCountsText } from "./run-counts";
 import { ownerFilterOf, type Viewer } from "../access/viewer";
 
 export interface QueueTypeStats {
@@ -62,8 +63,10 @@ export async function queueStats(sql: SqlClient, viewer: Viewer): Promise<QueueS
   const owner = ownerFilterOf(viewer);
   const ownRuns = owner === null ? sql`` : sql`and owner_id = ${owner}`;
   const [counts, recent, throughput, workers] = await Promise.all([
+    // Counted by the triggers on runs (see run-counts.ts): a few rows, however many runs there are.
     sql<{ queue: string; type: string; status: RunStatus; count: number }[]>`
-      select queue, type, status, count(*)::int as count from conveyor.runs where true ${ownRuns} group by queue, type, status`,
+      select queue, type, status, sum(n)::int as count from ${sql.unsafe(allRunCountsText)} counts
+       where true ${ownRuns} group by queue, type, status having sum(n) <> 0`,
     sql<{ queue: string; type: string; completed: number; failed: number; average: number | null; p50: number | null; p95: number | null }[]>`
       select queue, type,
              count(*) filter (where status = 'completed')::int as completed,
@@ -92,8 +95,11 @@ export async function queueStats(sql: SqlClient, viewer: Viewer): Promise<QueueS
              to_char(w.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "startedAt",
              to_char(w.heartbeat_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "heartbeatAt",
              w.heartbeat_at > now() - ${`${workerLivenessMs} milliseconds`}::interval as alive,
-             coalesce(array(select r.id::text from conveyor.runs r where r.worker_id = w.id and r.status = 'running'), '{}') as "runningRunIds"
+             coalesce(running.ids, '{}') as "runningRunIds"
         from conveyor.workers w
+        -- Running runs are few: found through the status index, not by scanning runs once per worker.
+        left join (select worker_id, array_agg(id::text) as ids from conveyor.runs where status = 'running' group by worker_id) running
+          on running.worker_id = w.id
        where ${owner}::text is null
        order by w.started_at`,
   ]);

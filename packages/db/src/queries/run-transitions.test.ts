@@ -5,7 +5,7 @@ import { submit } from "./submit";
 import { getRun } from "./read-runs";
 import { readRunEvents } from "./read-events";
 import { systemViewer } from "../access/viewer";
-import { completeRuns, loadRunsToStart, recordStarts } from "./run-transitions";
+import { claimRuns, completeRuns, loadRunsToStart } from "./run-transitions";
 
 const { db } = await createTestDatabase();
 const sql = db.$client;
@@ -15,42 +15,52 @@ async function queuedRun(): Promise<string> {
   return id;
 }
 
-const workerId = "test-worker";
-const startOf = (id: string, attempt = 1, startedAt = new Date().toISOString()) => ({ id, attempt, workerId, startedAt });
 const now = () => new Date().toISOString();
+const claim = { workerId: "test-worker", startedAt: now() };
 
 const kinds = async (id: string) => (await readRunEvents(db, systemViewer, id, null)).map((event) => event.kind);
 
 describe("run transitions written in batches", () => {
-  it("loads only runs that may still start, numbering the attempt", async () => {
+  it("claims only runs that may still start, numbering the attempt, with one started event each", async () => {
     const waiting = await queuedRun();
     const done = await queuedRun();
-    await completeRuns(sql, [{ id: done, attempt: 1, output: {}, finishedAt: now(), start: startOf(done) }]);
-    const loaded = await loadRunsToStart(sql, [
+    await claimRuns(sql, [{ runId: done, attempt: 1 }], claim);
+    await completeRuns(sql, [{ id: done, attempt: 1, output: {}, finishedAt: now() }]);
+    const claimed = await claimRuns(sql, [
       { runId: waiting, attempt: 1 },
       { runId: done, attempt: 1 },
-    ]);
-    expect(loaded).toEqual([expect.objectContaining({ id: waiting, attempts: 1, maxAttempts: 3 })]);
+    ], claim);
+    expect(claimed).toEqual([expect.objectContaining({ id: waiting, attempts: 1, maxAttempts: 3 })]);
+    expect(await kinds(waiting)).toEqual(["queued", "started"]);
+    expect(await getRun(db, systemViewer, waiting)).toMatchObject({ status: "running", attempts: 1 });
+  });
+
+  it("reads without starting: a peeked run is still queued", async () => {
+    const id = await queuedRun();
+    expect(await loadRunsToStart(sql, [{ runId: id, attempt: 1 }])).toEqual([expect.objectContaining({ id, attempts: 1 })]);
+    expect((await getRun(db, systemViewer, id)).status).toBe("queued");
   });
 
   it("skips a job that outlived its attempt", async () => {
     const id = await queuedRun();
+    expect(await claimRuns(sql, [{ runId: id, attempt: 2 }], claim)).toEqual([]);
     expect(await loadRunsToStart(sql, [{ runId: id, attempt: 2 }])).toEqual([]);
   });
 
-  it("records a start once, however often it is sent", async () => {
+  it("counts a lost attempt when its job comes back, and no other", async () => {
     const id = await queuedRun();
-    const start = startOf(id);
-    expect(await recordStarts(sql, [start])).toEqual(new Set([id]));
-    expect(await recordStarts(sql, [start])).toEqual(new Set());
-    expect(await kinds(id)).toEqual(["queued", "started"]);
-    expect((await getRun(db, systemViewer, id)).status).toBe("running");
+    await claimRuns(sql, [{ runId: id, attempt: 1 }], claim);
+    // The same job again (its worker was lost): the next attempt begins.
+    expect(await claimRuns(sql, [{ runId: id, attempt: 1 }], claim)).toEqual([expect.objectContaining({ id, attempts: 2 })]);
+    // The first attempt's job once more: it outlived its attempt.
+    expect(await claimRuns(sql, [{ runId: id, attempt: 1 }], claim)).toEqual([]);
   });
 
-  it("writes a short run's start with its result: one started event, before completed", async () => {
+  it("completes a running run: started before completed, timed on the worker's clock", async () => {
     const id = await queuedRun();
     const startedAt = new Date(Date.now() - 50).toISOString();
-    const written = await completeRuns(sql, [{ id, attempt: 1, output: { ok: true }, finishedAt: now(), start: startOf(id, 1, startedAt) }]);
+    await claimRuns(sql, [{ runId: id, attempt: 1 }], { workerId: "test-worker", startedAt });
+    const written = await completeRuns(sql, [{ id, attempt: 1, output: { ok: true }, finishedAt: now() }]);
     expect(written).toEqual(new Set([id]));
     expect(await kinds(id)).toEqual(["queued", "started", "completed"]);
     const run = await getRun(db, systemViewer, id);
@@ -58,26 +68,19 @@ describe("run transitions written in batches", () => {
     expect(run.startedAt?.toISOString()).toBe(startedAt);
   });
 
-  it("does not repeat a start that was written meanwhile when the result carries it too", async () => {
-    const id = await queuedRun();
-    const start = startOf(id);
-    await recordStarts(sql, [start]);
-    await completeRuns(sql, [{ id, attempt: 1, output: {}, finishedAt: now(), start }]);
-    expect(await kinds(id)).toEqual(["queued", "started", "completed"]);
-  });
-
   it("discards a result for a run that is no longer running", async () => {
     const id = await queuedRun();
+    await claimRuns(sql, [{ runId: id, attempt: 1 }], claim);
     await sql`update conveyor.runs set status = 'cancelled' where id = ${id}`;
-    const written = await completeRuns(sql, [{ id, attempt: 1, output: {}, finishedAt: now(), start: startOf(id) }]);
+    const written = await completeRuns(sql, [{ id, attempt: 1, output: {}, finishedAt: now() }]);
     expect(written).toEqual(new Set());
     expect((await getRun(db, systemViewer, id)).status).toBe("cancelled");
   });
 
   it("discards the late result of an attempt that was taken over", async () => {
     const id = await queuedRun();
-    await recordStarts(sql, [startOf(id, 1)]);
-    await recordStarts(sql, [startOf(id, 2)]);
+    await claimRuns(sql, [{ runId: id, attempt: 1 }], claim);
+    await claimRuns(sql, [{ runId: id, attempt: 1 }], claim);
     expect(await completeRuns(sql, [{ id, attempt: 1, output: { stale: true }, finishedAt: now() }])).toEqual(new Set());
     expect(await completeRuns(sql, [{ id, attempt: 2, output: { fresh: true }, finishedAt: now() }])).toEqual(new Set([id]));
     expect((await getRun(db, systemViewer, id)).output).toEqual({ fresh: true });

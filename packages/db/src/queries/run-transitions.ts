@@ -24,21 +24,27 @@ export interface StartedRun {
   timeoutMs: number;
 }
 
-/** A graphile-worker job as handed out: the run and the attempt the job was created for. */
+/** A graphile-worker job as handed out: the run and the attempt it was created for. */
 export interface AttemptJob {
   runId: string;
   attempt: number;
 }
 
 /**
- * Load the runs graphile-worker has just handed out, in one read. A job
- * starts its run only when the run still waits for exactly that attempt: a
- * finished or cancelled run, or a job that outlived its attempt, is absent
- * from the result. A run found "running" was lost with its worker (its job
- * was released) and the new attempt counts; when none is left, the reaper
- * fails it instead.
- * Nothing is written here: the start is recorded by `recordStarts`, or
- * together with the result when the run finishes before that write goes out.
+ * The runs a job may start: a run still waiting for exactly the job's
+ * attempt, or one found "running" that attempt whose job came back (its
+ * worker was lost, or its start was written but the answer never arrived):
+ * the lost attempt counts, and when none is left the reaper fails it
+ * instead. A finished or cancelled run, or a job that outlived its attempt,
+ * is not among them.
+ */
+const startable = `((r.status in ('queued', 'scheduled') and r.attempts = j.attempt - 1)
+                     or (r.status = 'running' and r.attempts = j.attempt and r.attempts < r.max_attempts))`;
+
+/**
+ * Read the runs graphile-worker has just handed out, in one read, without
+ * starting them: for job types whose rate limit must be checked (on the
+ * input) before the attempt begins. The others are started by `claimRuns`.
  */
 export async function loadRunsToStart(sql: SqlClient, jobs: readonly AttemptJob[]): Promise<StartedRun[]> {
   if (jobs.length === 0) return [];
@@ -50,45 +56,44 @@ export async function loadRunsToStart(sql: SqlClient, jobs: readonly AttemptJob[
       from conveyor.runs r
       join j on j."runId" = r.id
      where r.id = any(array(select "runId" from j))
-       and ((r.status in ('queued', 'scheduled') and r.attempts = j.attempt - 1)
-            or (r.status = 'running' and r.attempts < r.max_attempts))`;
-}
-
-/** An attempt that has begun, as the worker saw it. */
-export interface StartRecord {
-  id: string;
-  attempt: number;
-  /** The worker process running the attempt (see `workers`). */
-  workerId: string;
-  /** ISO time on the worker's clock, so a run's durations use one clock. */
-  startedAt: string;
+       and ${sql.unsafe(startable)}`;
 }
 
 /**
- * Mark runs running with their attempt number and record `started` events.
- * Returns the ids that were started by this call (not finished, cancelled
- * or already started for that attempt).
+ * Start the runs graphile-worker has just handed out, in ONE statement: each
+ * startable run becomes `running` with its next attempt, in this worker's
+ * name, with a `started` event, and is returned for execution. Because the
+ * start is durable before the handler runs, a worker that dies at any later
+ * moment leaves a run its successor finds by `worker_id` (see
+ * reapLostWorkers), so the worker may free the attempt's slot as soon as
+ * the handler returns and write the outcome afterwards.
  */
-export async function recordStarts(sql: SqlClient, starts: readonly StartRecord[]): Promise<Set<string>> {
-  if (starts.length === 0) return new Set();
-  const rows = await sql<{ id: string }[]>`
-    with v as (
-      select * from jsonb_to_recordset(${JSON.stringify(starts)}::jsonb)
-        as x(id uuid, attempt int, "workerId" text, "startedAt" timestamptz)
-    ), started as (
+export async function claimRuns(
+  sql: SqlClient,
+  jobs: readonly AttemptJob[],
+  claim: { workerId: string; /** ISO time on the worker's clock, which also times the finish: one clock per duration. */ startedAt: string },
+): Promise<StartedRun[]> {
+  const { workerId, startedAt } = claim;
+  if (jobs.length === 0) return [];
+  return sql<StartedRun[]>`
+    with j as (
+      select * from jsonb_to_recordset(${JSON.stringify(jobs)}::jsonb) as x("runId" uuid, attempt int)
+    ), claimed as (
       update conveyor.runs r
-         set status = 'running', attempts = v.attempt, worker_id = v."workerId", started_at = v."startedAt", updated_at = now()
-        from v
-       where r.id = v.id and r.status in ('queued', 'scheduled', 'running')
-         and r.attempts < v.attempt -- the same start written twice changes nothing
-      returning r.id, v.attempt, v."startedAt", v."workerId"
+         set status = 'running', attempts = r.attempts + 1, worker_id = ${workerId}, started_at = ${startedAt}::timestamptz, updated_at = now()
+        from j
+       where r.id = j."runId"
+         -- (= any(array) keeps this an index lookup; the join alone is planned as a full scan.)
+         and r.id = any(array(select "runId" from j))
+         and ${sql.unsafe(startable)}
+      returning r.id, r.type, r.owner_id, r.input, r.secrets, r.trace_parent, r.attempts, r.max_attempts, r.timeout_ms, r.started_at
     ), events as (
       -- The worker is named in the event: the run's worker_id is cleared when it finishes.
       insert into conveyor.run_events (run_id, kind, at, data)
-      select id, 'started', "startedAt", jsonb_build_object('attempt', attempt, 'workerId', "workerId") from started
+      select id, 'started', started_at, jsonb_build_object('attempt', attempts, 'workerId', ${workerId}::text) from claimed
     )
-    select id from started`;
-  return new Set(rows.map((row) => row.id));
+    select id, type, owner_id as "ownerId", input, secrets, trace_parent as "traceParent", attempts, max_attempts as "maxAttempts", timeout_ms as "timeoutMs"
+      from claimed`;
 }
 
 export interface ProgressUpdate {
@@ -152,51 +157,29 @@ export interface Completion {
   output: unknown;
   /** ISO time on the worker's clock. */
   finishedAt: string;
-  /** Present when the start of this attempt may not be written yet: it is written with the result unless it was. */
-  start?: StartRecord;
 }
 
 /**
- * Store results and mark the runs completed. A completion that carries its
- * start also records the attempt and its `started` event, so a short run
- * costs one row update instead of two. Returns the ids that were still running
- * (or, for those carrying their start, still waiting).
+ * Store results and mark the runs completed. Returns the ids that were still
+ * running that attempt (not cancelled, not taken over meanwhile).
  */
 export async function completeRuns(sql: SqlClient, completions: readonly Completion[]): Promise<Set<string>> {
   if (completions.length === 0) return new Set();
   const rows = await sql<{ id: string }[]>`
     with v as (
-      select x.id, x.attempt as "resultOf", x.output, x."finishedAt",
-             x.start->>'attempt' as attempt, x.start->>'startedAt' as "startedAt", x.start->>'workerId' as "workerId"
-        from jsonb_to_recordset(${JSON.stringify(completions)}::jsonb)
-          as x(id uuid, attempt int, output jsonb, "finishedAt" timestamptz, start jsonb)
-    ), before as (
-      -- The rows as they were: they tell whether this attempt's start is already written.
-      -- (= any(array) keeps this an index lookup; a plain join to v is planned as a full scan.)
-      select id, attempts from conveyor.runs where id = any(array(select id from v))
+      select * from jsonb_to_recordset(${JSON.stringify(completions)}::jsonb)
+        as x(id uuid, attempt int, output jsonb, "finishedAt" timestamptz)
     ), updated as (
       update conveyor.runs r
          set status = 'completed', output = v.output, error = null, progress_percent = 100,
-             attempts = greatest(r.attempts, coalesce(v.attempt::int, r.attempts)),
-             started_at = case when v.attempt::int > r.attempts then v."startedAt"::timestamptz else r.started_at end,
              finished_at = v."finishedAt", worker_id = null, updated_at = now()
         from v
-        join before on before.id = v.id
-       where r.id = v.id
-         and (r.status = 'running' or (v.attempt is not null and r.status in ('queued', 'scheduled')))
-         and greatest(r.attempts, coalesce(v.attempt::int, 0)) = v."resultOf"
-      returning r.id, v.attempt::int > before.attempts as "startUnwritten", v.attempt::int as attempt,
-                v."startedAt"::timestamptz as "startedAt", v."workerId", v."finishedAt"
+       where r.id = v.id and r.id = any(array(select id from v))
+         and r.status = 'running' and r.attempts = v.attempt
+      returning r.id, v."finishedAt"
     ), events as (
-      -- Started before completed: identity ids follow the order rows are produced.
-      insert into conveyor.run_events (run_id, kind, at, data)
-      select id, kind::conveyor.run_event_kind, at, data from (
-        select id, 'started' as kind, "startedAt" as at, jsonb_build_object('attempt', attempt, 'workerId', "workerId") as data, 0 as step
-          from updated where "startUnwritten"
-        union all
-        select id, 'completed', "finishedAt", null, 1 from updated
-      ) e
-      order by step
+      insert into conveyor.run_events (run_id, kind, at)
+      select id, 'completed', "finishedAt" from updated
     )
     select id from updated`;
   return new Set(rows.map((row) => row.id));
@@ -209,8 +192,6 @@ export interface Failure {
   error: string;
   /** When the next attempt may start, or null when the run has failed for good. */
   nextAttemptAt: string | null;
-  /** The attempt's start, kept by the writer until the outcome is written (not used by this statement). */
-  start?: StartRecord;
   /** The attempt was cut short by its worker stopping: the run gets one more attempt for it. */
   release?: boolean;
 }
@@ -238,7 +219,7 @@ export async function failRuns(sql: SqlClient, failures: readonly Failure[]): Pr
              worker_id = null,
              updated_at = now()
         from v
-       where r.id = v.id and r.status = 'running' and r.attempts = v.attempt
+       where r.id = v.id and r.id = any(array(select id from v)) and r.status = 'running' and r.attempts = v.attempt
       returning r.id, r.type, r.priority, r.lane, r.attempts, v.error, v."nextAttemptAt"
     ), events as (
       insert into conveyor.run_events (run_id, kind, data)
