@@ -3,21 +3,45 @@ import { runBench, toMarkdown } from "./run-bench";
 import "@conveyor/db/testing";
 
 describe("pnpm bench --smoke", () => {
-  it("runs every scenario end to end and reports finite figures", { timeout: 180_000 }, async () => {
+  it("runs every scenario end to end and reports finite figures, each target with its verdict", { timeout: 180_000 }, async () => {
     const report = await runBench({
       serverUrl: inject("adminDatabaseUrl"),
       redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
       smoke: true,
     });
     const scenarios = report.rows.map((row) => row.scenario);
-    for (const prefix of ["enqueue:", "processing: raw graphile-worker", "processing: Conveyor", "memory:", "latency:", "progress:", "fan-out websocket:", "fan-out sse:"]) {
+    for (const prefix of [
+      "enqueue:",
+      "submit: jobs.submit over HTTP",
+      "submit: graphile-worker addJob behind node:http",
+      "processing: raw graphile-worker",
+      "processing: Conveyor",
+      "memory:",
+      "latency: single-submit capacity",
+      "latency (one at a time, idle): submit → handler start",
+      "latency (200 runs/s): submit → started event",
+      "latency (half capacity",
+      "latency: raw graphile-worker",
+      "progress:",
+      "fan-out websocket:",
+      "fan-out sse:",
+      "rtt +1 ms each way: processing Conveyor",
+      "rtt +1 ms each way: submit:",
+      "statements per processed run",
+      "round trips per single submit",
+      "growth: jobs.list",
+      "growth: queues.stats",
+      "growth: processing while the prune runs",
+    ]) {
       expect(scenarios.some((scenario) => scenario.startsWith(prefix)), prefix).toBe(true);
     }
     for (const row of report.rows) {
       // CPU can round to 0 in a run this short; everything else must be positive.
       const least = row.unit === "% of a core" ? 0 : Number.MIN_VALUE;
       expect(Number.isFinite(row.figure) && row.figure >= least, `${row.scenario}: ${row.figure}`).toBe(true);
+      // A target always comes with its verdict from this run, and only then.
+      expect(typeof row.met === "boolean", `${row.scenario}: met`).toBe(row.target !== undefined);
     }
-    expect(toMarkdown(report)).toContain("| processing: Conveyor tracked runs c10 |");
+    expect(toMarkdown(report)).toContain("| processing: Conveyor tracked runs c10 (the worker's defaults) |");
   });
 });

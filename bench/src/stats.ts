@@ -19,3 +19,19 @@ export async function until(description: string, check: () => Promise<boolean>, 
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+  samples: number;
+}
+
+export function summarise(samples: readonly number[]): Percentiles {
+  return { p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99), samples: samples.length };
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

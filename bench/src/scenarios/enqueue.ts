@@ -3,18 +3,21 @@ import { catalog } from "@conveyor/jobs";
 import { createClient } from "@conveyor/api/client";
 import { startApiServer } from "@conveyor/api/server";
 import { freshDatabase } from "../databases";
+import { webhookInput } from "../submit-loop";
 import { benchToken } from "../token";
 
 export interface EnqueueResult {
   inProcessBatchedPerSecond: number;
-  httpSinglePerSecond: number;
   httpBatchedPerSecond: number;
 }
 
-const webhook = (n: number) => ({ type: "webhook.deliver" as const, input: { url: "http://127.0.0.1:9/hook", payload: { n } } });
+const webhook = (n: number) => ({ type: "webhook.deliver" as const, input: webhookInput(n) });
 
-/** Runs per second written by submitMany in-process, by jobs.submit over HTTP from concurrent clients, and by jobs.submitMany over HTTP. */
-export async function enqueueThroughput(serverUrl: string, options: { batched: number; batchSize: number; single: number; clients: number }): Promise<EnqueueResult> {
+/**
+ * Batched submits: runs per second written by submitMany in-process and by
+ * jobs.submitMany over HTTP (single submits are the submit scenario's).
+ */
+export async function enqueueThroughput(serverUrl: string, options: { batched: number; batchSize: number }): Promise<EnqueueResult> {
   const database = await freshDatabase(serverUrl, "enqueue", "conveyor");
   const db = createDatabase(database.url, { max: 10 });
   const api = await startApiServer({ databaseUrl: database.url, port: 0 });
@@ -26,26 +29,13 @@ export async function enqueueThroughput(serverUrl: string, options: { batched: n
     }
     const inProcessBatchedPerSecond = options.batched / ((performance.now() - startedAt) / 1000);
 
-    const clients = Array.from({ length: options.clients }, () => createClient({ url: api.url, token }));
-    let next = 0;
-    startedAt = performance.now();
-    await Promise.all(
-      clients.map(async (client) => {
-        while (next < options.single) {
-          next++;
-          await client.jobs.submit.mutate(webhook(next));
-        }
-      }),
-    );
-    const httpSinglePerSecond = options.single / ((performance.now() - startedAt) / 1000);
-
-    const client = clients[0] ?? createClient({ url: api.url, token });
+    const client = createClient({ url: api.url, token });
     startedAt = performance.now();
     for (let done = 0; done < options.batched; done += options.batchSize) {
       await client.jobs.submitMany.mutate({ items: Array.from({ length: options.batchSize }, (_, i) => webhook(done + i)) });
     }
     const httpBatchedPerSecond = options.batched / ((performance.now() - startedAt) / 1000);
-    return { inProcessBatchedPerSecond, httpSinglePerSecond, httpBatchedPerSecond };
+    return { inProcessBatchedPerSecond, httpBatchedPerSecond };
   } finally {
     await api.close();
     await closeDatabase(db);

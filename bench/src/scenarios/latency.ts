@@ -1,141 +1,133 @@
-import { closeDatabase, createDatabase, readRunEvents, submit, systemViewer } from "@conveyor/db";
-import { createClient } from "@conveyor/api/client";
-import { benchCatalog, nowMs } from "../catalog";
+import { z } from "zod";
+import { createClient, type ConveyorClient } from "@conveyor/api/client";
+import { closeDatabase, createDatabase, type Database } from "@conveyor/db";
+import { startApiProcess } from "../api-process";
+import { nowMs } from "../catalog";
 import { freshDatabase } from "../databases";
+import { startChild } from "../processes";
+import { apiCatalogWorkerEntry } from "../api-catalog-worker-entry";
+import { webhookInput } from "../submit-loop";
+import { sleep, summarise, until, type Percentiles } from "../stats";
 import { benchToken } from "../token";
-import { apiRoot, startChild, workerEntry, type ChildHandle } from "../processes";
-import { percentile, until } from "../stats";
-import { freePort } from "@conveyor/db/free-port";
 
-export interface LatencyResult {
-  p50: number;
-  p95: number;
-  p99: number;
-  samples: number;
-}
+/** How runs are submitted: one at a time, each after the previous one started; or at a steady rate. */
+export type LatencyMode = { kind: "one at a time"; count: number } | { kind: "steady"; perSecond: number; count: number; label: string };
 
-function summarise(samples: number[]): LatencyResult {
-  return { p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99), samples: samples.length };
-}
-
-/** Submit at a steady rate; each run's handler notes when it started. */
-export async function submitToStart(serverUrl: string, perSecond: number, count: number): Promise<LatencyResult> {
-  const database = await freshDatabase(serverUrl, "latency", "conveyor");
-  const db = createDatabase(database.url, { max: 20 });
-  const worker = await startChild(workerEntry, { DATABASE_URL: database.url, BENCH_CONCURRENCY: "20" }, "ready");
-  try {
-    const submittedAt = new Map<string, number>();
-    const pending: Promise<void>[] = [];
-    const firstAt = performance.now();
-    for (let i = 0; i < count; i++) {
-      const due = firstAt + (i * 1000) / perSecond;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      const at = nowMs();
-      pending.push(submit(db, benchCatalog, { type: "bench.noop", input: { n: i } }).then(({ id }) => void submittedAt.set(id, at)));
-    }
-    await Promise.all(pending);
-    const samples: number[] = [];
-    await until("every run to complete", async () => {
-      const rows = await db.$client<{ id: string; output: { startedAt: number } | null }[]>`
-        select id, output from conveyor.runs where status = 'completed'`;
-      if (rows.length < count) return false;
-      for (const row of rows) {
-        const at = submittedAt.get(row.id);
-        if (at !== undefined && row.output) samples.push(row.output.startedAt - at);
-      }
-      return true;
-    }, 120_000, 50);
-    return summarise(samples);
-  } finally {
-    await worker.stop();
-    await closeDatabase(db);
-    await database.drop();
-  }
-}
-
-export interface FanOutResult extends LatencyResult {
-  subscribers: number;
-  transport: "sse" | "websocket";
-  /** Subscriptions that received their run's completion. */
-  completedStreams: number;
-  apiRssMb: number;
-  apiCpuPercent: number;
+export interface ModeLatency {
+  mode: LatencyMode;
+  /** Submit call → the handler's first line (the handler notes the time). */
+  handlerStart: Percentiles;
+  /** Submit call → the run's `started` event reaching a subscriber of all runs. */
+  startedEvent: Percentiles;
 }
 
 /**
- * `runs` ticker runs report progress every `intervalMs`; `subscribers`
- * subscriptions (spread evenly over the runs, each on its own connection, as
- * as many browsers would be) receive them through the API, running in its own
- * process. Latency: ctx.progress() → event received.
+ * Submit → start, as users see it: submits through the API over HTTP
+ * (jobs.submit of a webhook delivery with the tRPC client, 20 clients taking
+ * turns), the API and a worker whose webhook handler only notes when it
+ * started each in their own process, and a subscriber to every run's
+ * events (`jobs.events` without an id, over WebSocket) in the bench process.
+ * The modes run one after the other on the same stack.
  */
-export async function progressDelivery(
-  serverUrl: string,
-  options: { runs: number; subscribers: number; ticks: number; intervalMs: number; transport: "sse" | "websocket" },
-): Promise<FanOutResult> {
-  const database = await freshDatabase(serverUrl, "progress", "conveyor");
-  const db = createDatabase(database.url, { max: 4 });
-  const port = await freePort();
-  const children: ChildHandle[] = [];
+export async function submitToStart(serverUrl: string, modes: readonly LatencyMode[]): Promise<ModeLatency[]> {
+  const database = await freshDatabase(serverUrl, "latency", "conveyor");
+  const db = createDatabase(database.url, { max: 2 });
+  const api = await startApiProcess(database.url);
+  const worker = await startChild(apiCatalogWorkerEntry, { DATABASE_URL: database.url, BENCH_CONCURRENCY: "20" }, "ready");
   try {
-    const api = await startChild("src/main.ts", { DATABASE_URL: database.url, PORT: String(port) }, "api listening", apiRoot);
-    children.push(api);
-    const url = `http://127.0.0.1:${port}/trpc`;
-    // SSE: every subscription is its own HTTP stream. WebSocket: one socket per client, so one client each.
     const token = await benchToken(db);
-    const sse = createClient({ url, token });
-    const clientFor = () => (options.transport === "sse" ? sse : createClient({ url, token, subscriptions: "websocket" }));
-    // Submit first with a start a little later, so every subscription is open before the first tick.
-    const startAt = new Date(Date.now() + 3_000 + options.subscribers * 3);
-    const ids: string[] = [];
-    for (let i = 0; i < options.runs; i++) {
-      const { id } = await submit(db, benchCatalog, {
-        type: "bench.ticker",
-        input: { ticks: options.ticks, intervalMs: options.intervalMs },
-        options: { runAt: startAt },
-      });
-      ids.push(id);
-    }
-    const samples: number[] = [];
-    let finished = 0;
-    const subscriptions = Array.from({ length: options.subscribers }, (_, i) =>
-      clientFor().jobs.events.subscribe(
-        { id: ids[i % ids.length] ?? "" },
-        {
-          onData: ({ data }) => {
-            const sentAt = data.progress?.data;
-            if (typeof sentAt === "object" && sentAt !== null && "sentAt" in sentAt && typeof sentAt.sentAt === "number") {
-              samples.push(nowMs() - sentAt.sentAt);
+    const startedEventAt = new Map<string, number>();
+    const waiters = new Map<string, () => void>();
+    let subscribed = false;
+    const subscription = createClient({ url: api.trpcUrl, token, subscriptions: "websocket" }).jobs.events.subscribe(undefined, {
+      onStarted: () => void (subscribed = true),
+      onData: ({ data }) => {
+        if (data.kind !== "started" || startedEventAt.has(data.runId)) return;
+        startedEventAt.set(data.runId, nowMs());
+        waiters.get(data.runId)?.();
+      },
+    });
+    await until("the subscription to open", async () => subscribed, 10_000, 5);
+    // The server registers the live listener as its generator starts, just after the client hears "started".
+    await sleep(500);
+    const clients = Array.from({ length: 20 }, () => createClient({ url: api.trpcUrl, token }));
+    const results: ModeLatency[] = [];
+    try {
+      for (const mode of modes) {
+        const submittedAt = new Map<string, number>();
+        if (mode.kind === "one at a time") {
+          for (let i = 0; i < mode.count; i++) {
+            const client = clients[i % clients.length];
+            if (!client) throw new Error("no client");
+            const { id, at } = await timedSubmit(client, i);
+            submittedAt.set(id, at);
+            if (!startedEventAt.has(id)) {
+              await new Promise<void>((resolve, reject) => {
+                const timer = setTimeout(() => reject(new Error(`run ${id}'s started event did not arrive within 30 s`)), 30_000);
+                waiters.set(id, () => (clearTimeout(timer), resolve()));
+              });
             }
-          },
-          onComplete: () => void finished++,
-        },
-      ),
-    );
-    const worker = await startChild(workerEntry, {
-      DATABASE_URL: database.url,
-      BENCH_CONCURRENCY: String(Math.max(10, options.runs)),
-    }, "ready");
-    children.push(worker);
-    let peakRss = 0;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, api.rssMb())), 100);
-    const cpuBefore = api.cpuSeconds();
-    const windowStart = performance.now();
-    await until("every ticker run to complete", async () => {
-      const [row] = await db.$client<{ done: number }[]>`select count(*)::int as done from conveyor.runs where status = 'completed'`;
-      return (row?.done ?? 0) >= options.runs;
-    }, 180_000, 100);
-    // Streams end right after their run's completion event; allow them a few seconds to arrive.
-    await until("every subscription to see its run finish", async () => finished >= options.subscribers, 10_000, 50).catch(() => {});
-    const cpuPercent = ((api.cpuSeconds() - cpuBefore) / ((performance.now() - windowStart) / 1000)) * 100;
-    clearInterval(sampler);
-    for (const subscription of subscriptions) subscription.unsubscribe();
-    const stored = await readRunEvents(db, systemViewer, ids[0] ?? "", null);
-    if (!stored.some((event) => event.kind === "completed")) throw new Error("ticker run did not complete");
-    return { ...summarise(samples), subscribers: options.subscribers, transport: options.transport, completedStreams: finished, apiRssMb: peakRss, apiCpuPercent: cpuPercent };
+            waiters.delete(id);
+            // Let its completion land too, so the next submit meets an idle stack.
+            await sleep(20);
+          }
+        } else {
+          const pending: Promise<void>[] = [];
+          const firstAt = performance.now();
+          for (let i = 0; i < mode.count; i++) {
+            const wait = firstAt + (i * 1000) / mode.perSecond - performance.now();
+            if (wait > 0) await sleep(wait);
+            const client = clients[i % clients.length];
+            if (!client) throw new Error("no client");
+            pending.push(timedSubmit(client, i).then(({ id, at }) => void submittedAt.set(id, at)));
+          }
+          await Promise.all(pending);
+        }
+        const handlerStartedAt = await handlerStarts(db, [...submittedAt.keys()]);
+        await until("every started event to arrive", async () => [...submittedAt.keys()].every((id) => startedEventAt.has(id)), 30_000, 20);
+        const handler: number[] = [];
+        const event: number[] = [];
+        for (const [id, at] of submittedAt) {
+          const started = handlerStartedAt.get(id);
+          const heard = startedEventAt.get(id);
+          if (started !== undefined) handler.push(started - at);
+          if (heard !== undefined) event.push(heard - at);
+        }
+        results.push({ mode, handlerStart: summarise(handler), startedEvent: summarise(event) });
+        // Drain between modes, so one's queue never becomes the next one's latency.
+        await sleep(500);
+      }
+    } finally {
+      subscription.unsubscribe();
+    }
+    return results;
   } finally {
-    for (const child of children.reverse()) await child.stop();
+    await worker.stop();
+    await api.stop();
     await closeDatabase(db);
     await database.drop();
   }
+}
+
+async function timedSubmit(client: ConveyorClient, n: number): Promise<{ id: string; at: number }> {
+  const at = nowMs();
+  const { id } = await client.jobs.submit.mutate({ type: "webhook.deliver", input: webhookInput(n) });
+  return { id, at };
+}
+
+const handlerAnswer = z.object({ startedAt: z.number() });
+
+/**
+ * When each run's handler started, read once all have completed: the bench
+ * worker's webhook.deliver answers with it as its response body.
+ */
+async function handlerStarts(db: Database, ids: readonly string[]): Promise<Map<string, number>> {
+  const startedAt = new Map<string, number>();
+  await until("every run to complete", async () => {
+    const rows = await db.$client<{ id: string; body: string | null }[]>`
+      /* bench */ select id, output->>'responseBody' as body from conveyor.runs where id = any(${ids}::uuid[]) and status = 'completed'`;
+    for (const row of rows) startedAt.set(row.id, row.body ? handlerAnswer.parse(JSON.parse(row.body)).startedAt : Number.NaN);
+    return startedAt.size >= ids.length;
+  }, 120_000, 50);
+  return startedAt;
 }

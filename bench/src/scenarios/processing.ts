@@ -1,11 +1,11 @@
 import { Queue, Worker as BullWorker } from "bullmq";
-import { Redis } from "ioredis";
 import { Logger, run as runGraphile } from "graphile-worker";
 import pg from "pg";
 import { closeDatabase, createDatabase, insertBatch, prepareBatch } from "@conveyor/db";
 import { benchCatalog } from "../catalog";
 import { freshDatabase } from "../databases";
 import { startChild, workerEntry } from "../processes";
+import { redisAnswers } from "../redis";
 import { until } from "../stats";
 
 export interface ProcessingResult {
@@ -14,37 +14,68 @@ export interface ProcessingResult {
   workerRssMb?: number;
 }
 
-/** Tracked runs: status, events and result written as in production, drained by one worker process. */
-export async function conveyorProcessing(serverUrl: string, count: number, concurrency: number, localQueue: number): Promise<ProcessingResult> {
+export interface DrainOptions {
+  count: number;
+  concurrency: number;
+  localQueue: number;
+  /** How the worker reaches PostgreSQL, given the database's URL (default: directly; the round-trips scenario passes a delaying proxy). */
+  viaPostgres?: (url: string) => string;
+  /** Called after the runs are committed, right before the clock starts (e.g. to reset pg_stat_statements). */
+  beforeDrain?: () => Promise<void>;
+  /** Runs alongside the drain (e.g. the prune in the growth scenario); awaited before returning. */
+  alongside?: () => Promise<unknown>;
+}
+
+/** Tracked runs: status, events and result written as in production, drained by one worker process, on a fresh database. */
+export async function conveyorProcessing(serverUrl: string, count: number, concurrency: number, localQueue: number, options: Omit<DrainOptions, "count" | "concurrency" | "localQueue"> = {}): Promise<ProcessingResult> {
   const database = await freshDatabase(serverUrl, "conveyor", "conveyor");
-  const db = createDatabase(database.url, { max: 4 });
+  try {
+    return await drainConveyor(database.url, { ...options, count, concurrency, localQueue });
+  } finally {
+    await database.drop();
+  }
+}
+
+/**
+ * Write `count` no-op runs in one transaction (so they become visible to the
+ * worker at the same moment) into an existing Conveyor database, and time a
+ * worker process draining them: from the commit to the last `completed`.
+ */
+export async function drainConveyor(databaseUrl: string, options: DrainOptions): Promise<ProcessingResult> {
+  const db = createDatabase(databaseUrl, { max: 4 });
+  const via = options.viaPostgres ?? ((url: string) => url);
   const worker = await startChild(workerEntry, {
-    DATABASE_URL: database.url,
-    BENCH_CONCURRENCY: String(concurrency),
-    BENCH_LOCAL_QUEUE: String(localQueue),
+    DATABASE_URL: via(databaseUrl),
+    BENCH_CONCURRENCY: String(options.concurrency),
+    BENCH_LOCAL_QUEUE: String(options.localQueue),
   }, "ready");
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, worker.rssMb())), 100);
   try {
-    // One transaction: every run becomes visible to the worker at the same moment.
+    // Only this drain's runs are counted (by creation time), so runs already in the tables cost the poll nothing.
+    const [clock] = await db.$client<{ now: Date }[]>`/* bench */ select now() as now`;
+    const since = clock?.now ?? new Date(0);
     await db.transaction(async (tx) => {
-      for (let start = 0; start < count; start += 10_000) {
-        const items = Array.from({ length: Math.min(10_000, count - start) }, (_, i) => ({ type: "bench.noop", input: { n: start + i } }));
+      for (let start = 0; start < options.count; start += 10_000) {
+        const items = Array.from({ length: Math.min(10_000, options.count - start) }, (_, i) => ({ type: "bench.noop", input: { n: start + i } }));
         await insertBatch(tx, prepareBatch(benchCatalog, items));
       }
     });
+    await options.beforeDrain?.();
     const startedAt = performance.now();
+    const alongside = options.alongside?.();
     await until("every run to complete", async () => {
-      const [row] = await db.$client<{ done: number }[]>`select count(*)::int as done from conveyor.runs where status = 'completed'`;
-      return (row?.done ?? 0) >= count;
+      const [row] = await db.$client<{ remaining: number }[]>`
+        /* bench */ select count(*)::int as remaining from conveyor.runs where created_at >= ${since} and status <> 'completed'`;
+      return row?.remaining === 0;
     }, 600_000, 20);
     const seconds = (performance.now() - startedAt) / 1000;
-    return { perSecond: count / seconds, workerRssMb: peakRss };
+    await alongside;
+    return { perSecond: options.count / seconds, workerRssMb: peakRss };
   } finally {
     clearInterval(sampler);
     await worker.stop();
     await closeDatabase(db);
-    await database.drop();
   }
 }
 
@@ -88,15 +119,7 @@ export async function graphileProcessing(serverUrl: string, count: number, concu
 
 /** The same workload on BullMQ and Redis; undefined when Redis does not answer. */
 export async function bullmqProcessing(redisUrl: string, count: number, concurrency: number): Promise<ProcessingResult | undefined> {
-  const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    await probe.connect();
-    await probe.ping();
-  } catch {
-    return undefined;
-  } finally {
-    probe.disconnect();
-  }
+  if (!(await redisAnswers(redisUrl))) return undefined;
   const prefix = `conveyor-bench-${process.pid}`;
   const connection = { url: redisUrl, maxRetriesPerRequest: null };
   const queue = new Queue("noop", { connection, prefix });

@@ -1,0 +1,45 @@
+import pg from "pg";
+import { Logger, makeWorkerUtils, run as runGraphile } from "graphile-worker";
+import { nowMs } from "../catalog";
+import { freshDatabase } from "../databases";
+import { sleep, summarise, type Percentiles } from "../stats";
+
+/**
+ * The reference for idle latency: raw graphile-worker, `addJob` → task
+ * start, one job at a time (each after the previous one started), the runner
+ * in the bench process with the worker's settings (concurrency 20, LISTEN
+ * for new jobs, pollInterval 200).
+ */
+export async function graphileIdleLatency(serverUrl: string, count: number): Promise<Percentiles> {
+  const database = await freshDatabase(serverUrl, "graphilelatency", "graphile");
+  const pool = new pg.Pool({ connectionString: database.url, max: 22 });
+  pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
+  let onStart: (at: number) => void = () => {};
+  const runner = await runGraphile({
+    pgPool: pool,
+    concurrency: 20,
+    noHandleSignals: true,
+    pollInterval: 200,
+    crontab: "",
+    logger: new Logger(() => () => {}),
+    taskList: { noop: async () => onStart(nowMs()) },
+  });
+  const utils = await makeWorkerUtils({ pgPool: pool });
+  try {
+    const samples: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const started = new Promise<number>((resolve) => (onStart = resolve));
+      const at = nowMs();
+      await utils.addJob("noop", { n: i });
+      samples.push((await started) - at);
+      await sleep(20);
+    }
+    return summarise(samples);
+  } finally {
+    await utils.release();
+    await runner.stop();
+    await pool.end();
+    await database.drop();
+  }
+}
