@@ -51,7 +51,9 @@ export function ratioAtLeast(value: number, peer: string): BenchTarget {
  * skipped, a scenario that saw no samples) does not meet its target.
  */
 export function finishRow(row: BenchRow): BenchRow {
-  const finished: BenchRow = { ...row, figure: round(row.figure, 1) };
+  // Small figures (statements per run, ratios of them) keep more digits than large ones.
+  const digits = Math.abs(row.figure) >= 10 ? 1 : Math.abs(row.figure) >= 1 ? 2 : 3;
+  const finished: BenchRow = { ...row, figure: round(row.figure, digits) };
   if (row.ratio) finished.ratio = { ...row.ratio, value: round(row.ratio.value, 2) };
   if (row.target) {
     const compared = row.target.of === "ratio" ? row.ratio?.value : row.figure;

@@ -78,7 +78,8 @@ export async function startStatementServer(): Promise<StatementServer> {
       let graphile = 0;
       const top: { query: string; calls: number }[] = [];
       for (const row of rows) {
-        // The bench's own polls are tagged; reading these counts is not the system's work either.
+        // The bench's own polls are tagged inside the statement (pg_stat_statements keeps the text from the
+        // first keyword on, so a leading comment is lost); reading these counts is not the system's work either.
         if (row.query.includes("/* bench */") || row.query.includes("pg_stat_statements")) continue;
         if (row.query.includes('"graphile_worker".') && !row.query.includes("conveyor.")) {
           graphile += row.calls;

@@ -61,7 +61,7 @@ export async function progressDelivery(
       const cpuBefore = api.cpuSeconds();
       const windowStart = performance.now();
       await until("every ticker run to complete", async () => {
-        const [row] = await db.$client<{ done: number }[]>`/* bench */ select count(*)::int as done from conveyor.runs where status = 'completed'`;
+        const [row] = await db.$client<{ done: number }[]>`select /* bench */ count(*)::int as done from conveyor.runs where status = 'completed'`;
         return (row?.done ?? 0) >= options.runs;
       }, 180_000, 100);
       // Streams end right after their run's completion event; allow them a few seconds to arrive.

@@ -125,7 +125,7 @@ async function handlerStarts(db: Database, ids: readonly string[]): Promise<Map<
   const startedAt = new Map<string, number>();
   await until("every run to complete", async () => {
     const rows = await db.$client<{ id: string; body: string | null }[]>`
-      /* bench */ select id, output->>'responseBody' as body from conveyor.runs where id = any(${ids}::uuid[]) and status = 'completed'`;
+      select /* bench */ id, output->>'responseBody' as body from conveyor.runs where id = any(${ids}::uuid[]) and status = 'completed'`;
     for (const row of rows) startedAt.set(row.id, row.body ? handlerAnswer.parse(JSON.parse(row.body)).startedAt : Number.NaN);
     return startedAt.size >= ids.length;
   }, 120_000, 50);

@@ -20,8 +20,13 @@ export interface DrainOptions {
   localQueue: number;
   /** How the worker reaches PostgreSQL, given the database's URL (default: directly; the round-trips scenario passes a delaying proxy). */
   viaPostgres?: (url: string) => string;
-  /** Called after the runs are committed, right before the clock starts (e.g. to reset pg_stat_statements). */
-  beforeDrain?: () => Promise<void>;
+  /**
+   * Called after the runs are committed and before the worker starts (which
+   * then starts the clock): for counting statements (reset pg_stat_statements
+   * here), so the seed is not counted and the worker has not begun. Without
+   * it the worker starts first and the clock starts at the commit, as before.
+   */
+  beforeWorker?: () => Promise<void>;
   /** Runs alongside the drain (e.g. the prune in the growth scenario); awaited before returning. */
   alongside?: () => Promise<unknown>;
 }
@@ -44,16 +49,17 @@ export async function conveyorProcessing(serverUrl: string, count: number, concu
 export async function drainConveyor(databaseUrl: string, options: DrainOptions): Promise<ProcessingResult> {
   const db = createDatabase(databaseUrl, { max: 4 });
   const via = options.viaPostgres ?? ((url: string) => url);
-  const worker = await startChild(workerEntry, {
+  const startWorker = () => startChild(workerEntry, {
     DATABASE_URL: via(databaseUrl),
     BENCH_CONCURRENCY: String(options.concurrency),
     BENCH_LOCAL_QUEUE: String(options.localQueue),
   }, "ready");
+  let worker = options.beforeWorker ? undefined : await startWorker();
   let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, worker.rssMb())), 100);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, worker?.rssMb() ?? 0)), 100);
   try {
     // Only this drain's runs are counted (by creation time), so runs already in the tables cost the poll nothing.
-    const [clock] = await db.$client<{ now: Date }[]>`/* bench */ select now() as now`;
+    const [clock] = await db.$client<{ now: Date }[]>`select /* bench */ now() as now`;
     const since = clock?.now ?? new Date(0);
     await db.transaction(async (tx) => {
       for (let start = 0; start < options.count; start += 10_000) {
@@ -61,12 +67,15 @@ export async function drainConveyor(databaseUrl: string, options: DrainOptions):
         await insertBatch(tx, prepareBatch(benchCatalog, items));
       }
     });
-    await options.beforeDrain?.();
+    if (options.beforeWorker) {
+      await options.beforeWorker();
+      worker = await startWorker();
+    }
     const startedAt = performance.now();
     const alongside = options.alongside?.();
     await until("every run to complete", async () => {
       const [row] = await db.$client<{ remaining: number }[]>`
-        /* bench */ select count(*)::int as remaining from conveyor.runs where created_at >= ${since} and status <> 'completed'`;
+        select /* bench */ count(*)::int as remaining from conveyor.runs where created_at >= ${since} and status <> 'completed'`;
       return row?.remaining === 0;
     }, 600_000, 20);
     const seconds = (performance.now() - startedAt) / 1000;
@@ -74,7 +83,7 @@ export async function drainConveyor(databaseUrl: string, options: DrainOptions):
     return { perSecond: options.count / seconds, workerRssMb: peakRss };
   } finally {
     clearInterval(sampler);
-    await worker.stop();
+    await worker?.stop();
     await closeDatabase(db);
   }
 }

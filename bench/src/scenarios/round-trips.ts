@@ -72,8 +72,9 @@ export interface StatementResult {
 /**
  * Statements per processed run and per single submit, from
  * pg_stat_statements on an embedded PostgreSQL of the bench's own: reset
- * after the runs are committed (or the token made), summed after the drain
- * (or the submits), per database.
+ * after the runs are committed and before the worker starts (so its start-up
+ * statements, a few dozen, are counted and amortised over the runs), or
+ * after the token is made; summed after the drain (or the submits), per database.
  */
 export async function statementsPerRun(options: { runs: number; submits: number; clients: number }): Promise<StatementResult> {
   const server = await startStatementServer();
@@ -81,7 +82,7 @@ export async function statementsPerRun(options: { runs: number; submits: number;
     const processingDb = await freshDatabase(server.url, "statements", "conveyor");
     let processing: StatementCounts;
     try {
-      await drainConveyor(processingDb.url, { count: options.runs, concurrency: 100, localQueue: 500, beforeDrain: server.reset });
+      await drainConveyor(processingDb.url, { count: options.runs, concurrency: 100, localQueue: 500, beforeWorker: server.reset });
       processing = await server.count(databaseName(processingDb.url));
     } finally {
       await processingDb.drop();
