@@ -42,6 +42,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   let singleSubmitCapacity: number | undefined;
 
   if (groups.includes("submit")) {
+    const groupStart = performance.now();
     log("enqueue: batched submits…");
     const enqueue = await enqueueThroughput(options.serverUrl, small ? { batched: 200, batchSize: 100 } : { batched: 20_000, batchSize: 1_000 });
     rows.push(
@@ -53,9 +54,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     singleSubmitCapacity = submit.conveyorPerSecond;
     if (submit.bullmqPerSecond === undefined) notes.push(redisNote(options.redisUrl));
     rows.push(...submitRows("submit", submit));
+    log(`submit: ${round((performance.now() - groupStart) / 1000)} s`);
   }
 
   if (groups.includes("processing")) {
+    const groupStart = performance.now();
     log("processing: graphile-worker…");
     const graphileDefault = await graphileProcessing(options.serverUrl, count, 10, 0);
     const graphileBatched = await graphileProcessing(options.serverUrl, count, 10, 500);
@@ -101,9 +104,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       },
       { scenario: "memory: worker RSS peak under processing load", figure: peakRss, unit: "MB", target: atMost(100) },
     );
+    log(`processing: ${round((performance.now() - groupStart) / 1000)} s`);
   }
 
   if (groups.includes("latency")) {
+    const groupStart = performance.now();
     if (singleSubmitCapacity === undefined) {
       log("latency: measuring the single-submit capacity…");
       singleSubmitCapacity = await conveyorSubmits(options.serverUrl, small ? 100 : 2_000, submitClients);
@@ -138,9 +143,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       { scenario: "progress: ctx.progress() → SSE subscriber p50", figure: progress.p50, unit: "ms" },
       { scenario: "progress: ctx.progress() → SSE subscriber p99", figure: progress.p99, unit: "ms", target: atMost(25) },
     );
+    log(`latency: ${round((performance.now() - groupStart) / 1000)} s`);
   }
 
   if (groups.includes("fanout")) {
+    const groupStart = performance.now();
     // Both transports tRPC offers, same load: SSE is the web app's, WebSocket the one for many watchers.
     for (const transport of ["websocket", "sse"] as const) {
       log(`fan-out over ${transport}…`);
@@ -155,9 +162,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         { scenario: `fan-out ${transport}: API CPU`, figure: fanOut.apiCpuPercent, unit: "% of a core" },
       );
     }
+    log(`fanout: ${round((performance.now() - groupStart) / 1000)} s`);
   }
 
   if (groups.includes("rtt")) {
+    const groupStart = performance.now();
     log("round trips: 1 ms each way through delaying proxies…");
     const delayed = await withDelay(options.serverUrl, options.redisUrl, { delayMs: 1, runs: small ? 300 : 10_000, submits: small ? 100 : 2_000, clients: submitClients });
     const bull = delayed.bullmqProcessing?.perSecond;
@@ -194,9 +203,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       `Most frequent statements per processed run: ${describeTop(statements.processing.top, statements.processedRuns)}`,
       `Most frequent statements per submit: ${describeTop(statements.submit.top, statements.submits)}`,
     );
+    log(`rtt: ${round((performance.now() - groupStart) / 1000)} s`);
   }
 
   if (groups.includes("growth")) {
+    const groupStart = performance.now();
     const history = small ? 2_000 : 1_000_000;
     log(`growth: ${history} finished runs already in the tables…`);
     const grown = await growth(options.serverUrl, { history, runs: count, calls: small ? 20 : 200 });
@@ -238,6 +249,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     if (grown.pruned.seconds < grown.pruned.drainSeconds) {
       notes.push(`The prune (${round(grown.pruned.seconds)} s) ended before the drain beside it (${round(grown.pruned.drainSeconds)} s): only part of that drain ran alongside it.`);
     }
+    log(`growth: ${round((performance.now() - groupStart) / 1000)} s`);
   }
 
   return {

@@ -20,7 +20,12 @@ const webhook = (n: number) => ({ type: "webhook.deliver" as const, input: webho
 export async function enqueueThroughput(serverUrl: string, options: { batched: number; batchSize: number }): Promise<EnqueueResult> {
   const database = await freshDatabase(serverUrl, "enqueue", "conveyor");
   const db = createDatabase(database.url, { max: 10 });
-  const api = await startApiServer({ databaseUrl: database.url, port: 0 });
+  // Only what went wrong is printed: a failed request should say why, not just "internal error".
+  const api = await startApiServer({
+    databaseUrl: database.url,
+    port: 0,
+    log: ({ level, ...fields }) => void (level === "info" ? undefined : console.error(`[bench api] ${JSON.stringify(fields)}`)),
+  });
   const token = await benchToken(db);
   try {
     let startedAt = performance.now();
