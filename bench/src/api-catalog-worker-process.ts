@@ -18,8 +18,9 @@ const worker = await startWorker({
   databaseUrl,
   catalog,
   handlers: benchHandlers,
-  concurrency: Number(process.env.BENCH_CONCURRENCY ?? 10),
-  localQueueSize: Number(process.env.BENCH_LOCAL_QUEUE ?? 0),
+  // Unset: the worker's own defaults, as a deployment without settings runs.
+  ...(process.env.BENCH_CONCURRENCY ? { concurrency: Number(process.env.BENCH_CONCURRENCY) } : {}),
+  ...(process.env.BENCH_LOCAL_QUEUE ? { localQueueSize: Number(process.env.BENCH_LOCAL_QUEUE) } : {}),
   pollIntervalMs: 200,
   quiet: true,
 });

@@ -42,6 +42,6 @@ describe("pnpm bench --smoke", () => {
       // A target always comes with its verdict from this run, and only then.
       expect(typeof row.met === "boolean", `${row.scenario}: met`).toBe(row.target !== undefined);
     }
-    expect(toMarkdown(report)).toContain("| processing: Conveyor tracked runs c10 (the worker's defaults) |");
+    expect(toMarkdown(report)).toContain("| processing: Conveyor tracked runs, the worker's defaults (no settings: c50, localQueue 100) |");
   });
 });

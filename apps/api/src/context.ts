@@ -1,10 +1,11 @@
 import type { IncomingMessage } from "node:http";
-import { authenticate, authenticateToken, TokenRejectedError, type Database, type LimitDefaults, type Principal } from "@conveyor/db";
+import { readBearerToken, TokenRejectedError, type Database, type LimitDefaults, type Principal } from "@conveyor/db";
 import type { ApiMetrics } from "./api-metrics";
 import type { EventHub } from "./event-hub";
 import type { Log } from "./logger";
 import type { SubscriptionLeases } from "./subscription-leases";
 import type { SubmitBatcher } from "./submit-batcher";
+import type { TokenChecks } from "./token-checks";
 
 /** What every request can reach: the same for all requests of one API process. */
 export interface ApiServices {
@@ -12,6 +13,8 @@ export interface ApiServices {
   events: EventHub;
   leases: SubscriptionLeases;
   limits: LimitDefaults;
+  /** Checks tokens, keeping accepted ones for a few seconds (revocations are announced). */
+  tokens: TokenChecks;
   /** Writes submissions many per statement (group commit). */
   submits: SubmitBatcher;
   metrics: ApiMetrics;
@@ -32,7 +35,10 @@ export interface ApiContext extends ApiServices {
  */
 export function httpContext(services: ApiServices, req: IncomingMessage): ApiContext {
   let principal: Promise<Principal> | undefined;
-  return { ...services, authenticate: () => (principal ??= authenticate(services.db, req.headers.authorization)) };
+  return {
+    ...services,
+    authenticate: () => (principal ??= Promise.resolve().then(() => services.tokens.check(readBearerToken(req.headers.authorization)))),
+  };
 }
 
 /**
@@ -46,7 +52,7 @@ export function webSocketContext(services: ApiServices, connectionParams: Readon
     ...services,
     authenticate: () =>
       typeof token === "string" && token.length > 0
-        ? authenticateToken(services.db, token)
+        ? services.tokens.check(token)
         : Promise.reject(new TokenRejectedError("missing token: pass { token } in the WebSocket connection parameters")),
   };
 }

@@ -9,6 +9,7 @@ import { httpContext, webSocketContext, type ApiServices } from "./context";
 import { silent, type Log } from "./logger";
 import { SubscriptionLeases } from "./subscription-leases";
 import { SubmitBatcher } from "./submit-batcher";
+import { TokenChecks } from "./token-checks";
 import { ApiMetrics } from "./api-metrics";
 import { handleOpsRequest, type OpsEndpoints } from "@conveyor/observability";
 
@@ -66,7 +67,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const metrics = new ApiMetrics(db, () => events.subscriberCount);
   const submits = new SubmitBatcher(db, limits);
-  const services: ApiServices = { db, events, leases, limits, submits, metrics, maxBodyBytes, log };
+  const tokens = new TokenChecks(db);
+  await tokens.start();
+  const services: ApiServices = { db, events, leases, limits, tokens, submits, metrics, maxBodyBytes, log };
   const ops: OpsEndpoints = {
     registry: metrics.registry,
     readiness: async () => {
@@ -146,6 +149,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       // client, while a dropped one is resumed (with its last event id) through another API process.
       server.closeAllConnections();
       await events.stop();
+      await tokens.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await closeDatabase(db);
     },

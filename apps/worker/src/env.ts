@@ -3,8 +3,8 @@ import { z } from "zod";
 /** The worker's settings, read once at start. */
 const envSchema = z.object({
   DATABASE_URL: z.string().url("DATABASE_URL must be a postgres:// connection string"),
-  CONVEYOR_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
-  CONVEYOR_WORKER_LOCAL_QUEUE: z.coerce.number().int().min(0).max(10_000).default(0),
+  CONVEYOR_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
+  CONVEYOR_WORKER_LOCAL_QUEUE: z.coerce.number().int().min(0).max(10_000).optional(),
   CONVEYOR_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(100),
   CONVEYOR_WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60 * 60_000).default(5_000),
   /** Port of /metrics, /healthz and /readyz (0: a free port, logged at start). */

@@ -29,9 +29,13 @@ export class RunLogger {
    * run's secret values from the message and from every field).
    */
   forRun(run: Pick<StartedRun, "id" | "type" | "attempts" | "ownerId">, scrub: (text: string) => string = (text) => text): RunLog {
-    const child = this.logger.child({ runId: run.id, type: run.type, attempt: run.attempts, owner: run.ownerId });
-    const write = (level: "info" | "warn", message: string, fields?: Record<string, unknown>) =>
+    // Made on the first line actually written: runs are many, and a quiet worker writes none of theirs.
+    let child: Logger | undefined;
+    const write = (level: "info" | "warn", message: string, fields?: Record<string, unknown>) => {
+      if (!this.logger.isLevelEnabled(level)) return;
+      child ??= this.logger.child({ runId: run.id, type: run.type, attempt: run.attempts, owner: run.ownerId });
       child[level](fields ? scrubFields(fields, scrub) : {}, scrub(message));
+    };
     return { info: (message, fields) => write("info", message, fields), warn: (message, fields) => write("warn", message, fields) };
   }
 }

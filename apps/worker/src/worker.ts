@@ -34,16 +34,25 @@ import { RunningAttempts } from "./running-attempts";
 
 /** How often a worker records that it is alive (see `workerLivenessMs`). */
 const heartbeatIntervalMs = 5_000;
+export const defaultConcurrency = 50;
+export const defaultLocalQueueSize = 100;
+
+/** Connections graphile-worker gets: one per slot fetching alone, a few when jobs come in batches. */
+export function graphilePoolSize(concurrency: number, localQueueSize: number): number {
+  return Math.min(concurrency + 2, localQueueSize > 1 ? 10 : 20);
+}
 
 export interface WorkerOptions<C extends Catalog> {
   databaseUrl: string;
   catalog: C;
   handlers: JobHandlers<C>;
-  /** Runs executed at once by this process (default: 10). */
+  /** Runs executed at once by this process (default: 50; handlers mostly wait on I/O). */
   concurrency?: number;
   /**
-   * Jobs graphile-worker fetches and locks per query; 0 or 1 fetches one at a
-   * time (default: 0). Larger batches raise throughput when many short runs wait.
+   * Jobs graphile-worker fetches and locks per query, so that many runs are
+   * started (and written) by one statement; 0 or 1 fetches one at a time
+   * (default: 100). Fetched jobs wait in this process: a worker that dies
+   * with some is taken over like any lost worker (see reapLostWorkers).
    */
   localQueueSize?: number;
   /** Shortest time between two progress writes of one run (default: 100 ms). */
@@ -83,13 +92,15 @@ export interface ConveyorWorker {
  * the catalogue's schedules become graphile-worker cron items.
  */
 export async function startWorker<C extends Catalog>(options: WorkerOptions<C>): Promise<ConveyorWorker> {
-  const concurrency = options.concurrency ?? 10;
+  const concurrency = options.concurrency ?? defaultConcurrency;
+  const localQueueSize = options.localQueueSize ?? defaultLocalQueueSize;
   const logger = new RunLogger(options.writeLog, options.quiet ?? false);
   const db = createDatabase(options.databaseUrl, { max: 4 });
   // Our own pool: when graphile-worker owns it, a job running at stop() can lose its result (see STACK.md).
   // Handlers do not use this pool (run state goes through `db`); graphile-worker needs a connection
-  // only while fetching or completing a job, so a small pool serves a large concurrency.
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: Math.min(concurrency + 2, 20) });
+  // only while fetching or completing jobs, and with a local queue it does both a batch at a time,
+  // so a small pool serves a large concurrency.
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: graphilePoolSize(concurrency, localQueueSize) });
   const onPoolError = (error: Error) => logger.line("error", "database connection error", { error: error.message });
   pool.on("error", onPoolError);
   pool.on("connect", (client) => client.on("error", onPoolError));
@@ -158,7 +169,6 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   const events: WorkerEvents = new EventEmitter();
   events.on("pool:create", ({ workerPool }) => registration.graphileWorkerIds.push(workerPool.id));
 
-  const localQueueSize = options.localQueueSize ?? 0;
   const runner: Runner = await run({
     pgPool: pool,
     taskList,

@@ -16,8 +16,9 @@ export interface ProcessingResult {
 
 export interface DrainOptions {
   count: number;
-  concurrency: number;
-  localQueue: number;
+  /** The worker's settings; undefined leaves the worker's own default. */
+  concurrency: number | undefined;
+  localQueue: number | undefined;
   /** How the worker reaches PostgreSQL, given the database's URL (default: directly; the round-trips scenario passes a delaying proxy). */
   viaPostgres?: (url: string) => string;
   /**
@@ -32,7 +33,7 @@ export interface DrainOptions {
 }
 
 /** Tracked runs: status, events and result written as in production, drained by one worker process, on a fresh database. */
-export async function conveyorProcessing(serverUrl: string, count: number, concurrency: number, localQueue: number, options: Omit<DrainOptions, "count" | "concurrency" | "localQueue"> = {}): Promise<ProcessingResult> {
+export async function conveyorProcessing(serverUrl: string, count: number, concurrency: number | undefined, localQueue: number | undefined, options: Omit<DrainOptions, "count" | "concurrency" | "localQueue"> = {}): Promise<ProcessingResult> {
   const database = await freshDatabase(serverUrl, "conveyor", "conveyor");
   try {
     return await drainConveyor(database.url, { ...options, count, concurrency, localQueue });
@@ -51,8 +52,8 @@ export async function drainConveyor(databaseUrl: string, options: DrainOptions):
   const via = options.viaPostgres ?? ((url: string) => url);
   const startWorker = () => startChild(workerEntry, {
     DATABASE_URL: via(databaseUrl),
-    BENCH_CONCURRENCY: String(options.concurrency),
-    BENCH_LOCAL_QUEUE: String(options.localQueue),
+    ...(options.concurrency === undefined ? {} : { BENCH_CONCURRENCY: String(options.concurrency) }),
+    ...(options.localQueue === undefined ? {} : { BENCH_LOCAL_QUEUE: String(options.localQueue) }),
   }, "ready");
   let worker = options.beforeWorker ? undefined : await startWorker();
   let peakRss = 0;

@@ -33,7 +33,9 @@ export function createLogger(options: LoggerOptions): Logger {
   if (options.pretty ?? process.env.CONVEYOR_LOG_FORMAT === "pretty") {
     return pino({ ...settings, transport: { target: "pino-pretty", options: { translateTime: "HH:MM:ss.l", ignore: "pid,hostname", messageKey: "message" } } });
   }
-  return pino(settings);
+  // Asynchronous: lines written while a write is out go out together in the next one, so a busy
+  // process makes one system call per batch of lines, not per line; pino flushes what is left on exit.
+  return pino(settings, pino.destination({ dest: 1, sync: false }));
 }
 
 /** A destination that hands each line to a function (tests, and callers with their own sink). */

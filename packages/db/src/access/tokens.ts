@@ -121,28 +121,66 @@ export async function revokeToken(db: Database, viewer: Viewer, tokenId: string)
  * Throws `TokenRejectedError` saying what is wrong (never echoing the token).
  */
 export async function authenticate(db: Database, authorization: string | undefined): Promise<Principal> {
+  return authenticateToken(db, readBearerToken(authorization));
+}
+
+/** The token of an `Authorization: Bearer <token>` header; throws `TokenRejectedError` naming what is wrong. */
+export function readBearerToken(authorization: string | undefined): string {
   if (!authorization) throw new TokenRejectedError("missing token: send the header 'Authorization: Bearer <token>'");
   const match = /^Bearer +(\S+)$/i.exec(authorization.trim());
   if (!match?.[1]) throw new TokenRejectedError("malformed Authorization header: expected 'Bearer <token>'");
-  return authenticateToken(db, match[1]);
+  return match[1];
 }
 
 /** `authenticate` for a bare token (as WebSocket connection parameters carry it). */
 export async function authenticateToken(db: Database, token: string): Promise<Principal> {
-  if (!tokenPattern.test(token)) throw new TokenRejectedError("malformed token: expected 'cvy_' followed by 43 characters");
-  const [row] = await db.select().from(apiTokens).where(eq(apiTokens.hash, hashToken(token)));
-  if (!row) throw new TokenRejectedError("unknown token: it was never issued here");
-  if (row.revokedAt) throw new TokenRejectedError(`token ${row.prefix}… was revoked at ${row.revokedAt.toISOString()}`);
-  if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
-    throw new TokenRejectedError(`token ${row.prefix}… expired at ${row.expiresAt.toISOString()}`);
-  }
-  noteUse(db, row);
-  const { limits } = toTokenInfo(row);
-  return { tokenId: row.id, ownerId: row.ownerId, role: row.role, limits };
+  return (await checkToken(db, token)).principal;
 }
 
+/**
+ * The NOTIFY channel on which every change to a token that matters to a
+ * check (revoked, expiry, role, limits, deleted) is announced with the
+ * token's id (see migration 0013), so an API process that keeps checked
+ * tokens can forget one at once.
+ */
+export const tokenChangesChannel = "conveyor_tokens";
+
+/** Check a bare token: its principal, and until when it holds (its expiry), for callers that keep the answer. */
+export async function checkToken(db: Database, token: string): Promise<{ principal: Principal; hash: string; expiresAt: Date | null }> {
+  if (!tokenPattern.test(token)) throw new TokenRejectedError("malformed token: expected 'cvy_' followed by 43 characters");
+  const hash = hashToken(token);
+  // Every request may run this: one prepared statement, not a query built anew each time.
+  const [row] = await db.$client<TokenCheck[]>`
+    select id, owner_id as "ownerId", role, prefix, expires_at as "expiresAt", revoked_at as "revokedAt", last_used_at as "lastUsedAt",
+           submit_rate as "submitRate", submit_burst as "submitBurst", max_subscriptions as "maxSubscriptions",
+           max_unfinished_runs as "maxUnfinishedRuns"
+      from conveyor.api_tokens where hash = ${hash}`;
+  if (!row) throw new TokenRejectedError("unknown token: it was never issued here");
+  if (row.revokedAt) throw new TokenRejectedError(`token ${row.prefix}… was revoked at ${new Date(row.revokedAt).toISOString()}`);
+  if (row.expiresAt && new Date(row.expiresAt).getTime() <= Date.now()) {
+    throw new TokenRejectedError(`token ${row.prefix}… expired at ${new Date(row.expiresAt).toISOString()}`);
+  }
+  noteUse(db, { id: row.id, lastUsedAt: row.lastUsedAt ? new Date(row.lastUsedAt) : null });
+  const { submitRate, submitBurst, maxSubscriptions, maxUnfinishedRuns } = row;
+  return {
+    principal: { tokenId: row.id, ownerId: row.ownerId, role: row.role, limits: { submitRate, submitBurst, maxSubscriptions, maxUnfinishedRuns } },
+    hash,
+    expiresAt: row.expiresAt ? new Date(row.expiresAt) : null,
+  };
+}
+
+/**
+ * What checking a token reads of its row. Times arrive as text: Drizzle's
+ * driver turns off postgres.js' date parsing on the client it shares.
+ */
+type TokenCheck = Pick<ApiTokenRow, "id" | "ownerId" | "role" | "prefix"> & TokenLimits & {
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+};
+
 /** Record when a token was last used, at most once a minute, without holding up the request. */
-function noteUse(db: Database, row: ApiTokenRow): void {
+function noteUse(db: Database, row: Pick<ApiTokenRow, "id" | "lastUsedAt">): void {
   if (row.lastUsedAt && Date.now() - row.lastUsedAt.getTime() < 60_000) return;
   db.update(apiTokens)
     .set({ lastUsedAt: sql`now()` })
