@@ -1,3 +1,4 @@
+import { allRunCountsText } from "@conveyor/db";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Database } from "@conveyor/db";
 
@@ -45,10 +46,10 @@ export class ApiMetrics {
       labelNames: ["queue", "status"],
       registers: [this.registry],
       async collect() {
-        // Only unfinished statuses: counting finished runs would scan the whole table at every scrape.
+        // From the counts the triggers on runs keep (see run-counts.ts): no scan of runs at any scrape.
         const rows = await db.$client<{ queue: string; status: string; count: number }[]>`
-          select queue, status::text as status, count(*)::int as count from conveyor.runs
-           where status in ('queued', 'scheduled', 'running') group by queue, status`;
+          select queue, status::text as status, sum(n)::int as count from ${db.$client.unsafe(allRunCountsText)} counts
+           where status in ('queued', 'scheduled', 'running') group by queue, status having sum(n) <> 0`;
         this.reset();
         for (const row of rows) this.set({ queue: row.queue, status: row.status }, row.count);
       },
