@@ -1,5 +1,5 @@
 import postgres from "postgres";
-import { readEventsByIds, type Database, type RunEvent } from "@conveyor/db";
+import { closeDatabase, createDatabase, readEventsByIds, type Database, type RunEvent } from "@conveyor/db";
 
 /** What a subscription receives: an event, or word that events may have been missed and must be re-read. */
 export type HubItem = { kind: "event"; event: RunEvent } | { kind: "resync" };
@@ -20,14 +20,17 @@ export class EventHub {
   private announced: number[] = [];
   private reading: Promise<void> | null = null;
   private listener: postgres.Sql | null = null;
+  /**
+   * The hub's own connection for reading announced events: behind the API's pool, they
+   * waited for whatever else was queued there (1,000 streams opening at once held them for seconds).
+   */
+  private reader: Database | null = null;
   private listening = false;
 
-  constructor(
-    private readonly db: Database,
-    private readonly databaseUrl: string,
-  ) {}
+  constructor(private readonly databaseUrl: string) {}
 
   async start(): Promise<void> {
+    this.reader = createDatabase(this.databaseUrl, { max: 1 });
     this.listener = postgres(this.databaseUrl, { max: 1, onnotice: () => {} });
     await this.listener.listen(
       "conveyor_events",
@@ -44,6 +47,8 @@ export class EventHub {
     for (const subscription of this.all()) subscription.close();
     await this.listener?.end({ timeout: 5 });
     this.listener = null;
+    if (this.reader) await closeDatabase(this.reader);
+    this.reader = null;
   }
 
   /** Receive the events of one run (runId) or of every run (null), from now on, until the signal aborts. */
@@ -99,7 +104,8 @@ export class EventHub {
         const ids = this.announced;
         this.announced = [];
         try {
-          for (const event of await readEventsByIds(this.db, ids)) this.deliver(event);
+          if (!this.reader) return;
+          for (const event of await readEventsByIds(this.reader, ids)) this.deliver(event);
         } catch {
           // The events are in the table; streams that missed them catch up from there.
           for (const subscription of this.all()) subscription.push({ kind: "resync" });

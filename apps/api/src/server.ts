@@ -1,10 +1,12 @@
 import type { AddressInfo } from "node:net";
+import type { TRPCError } from "@trpc/server";
 import { createHTTPServer } from "@trpc/server/adapters/standalone";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
 import { closeDatabase, createDatabase, defaultLimits, LimitExceededError, pendingMigrations, type LimitDefaults } from "@conveyor/db";
 import { appRouter } from "./root";
 import { EventHub } from "./event-hub";
+import { EventStreams } from "./event-stream";
 import { httpContext, webSocketContext, type ApiServices } from "./context";
 import { silent, type Log } from "./logger";
 import { SubscriptionLeases } from "./subscription-leases";
@@ -22,7 +24,7 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** Origins allowed to call the API from a browser on another origin (default: none). */
   corsOrigins?: readonly string[];
-  /** Connections in the API's pool for queries and mutations (default: 10; one more is its LISTEN). */
+  /** Connections in the API's pool for queries and mutations (default: 10; two more are its LISTEN and the event reader). */
   dbPoolSize?: number;
   /** Limits for tokens that set none of their own. */
   limits?: Partial<LimitDefaults>;
@@ -58,7 +60,7 @@ export interface ApiServer {
  */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const db = createDatabase(options.databaseUrl, { max: options.dbPoolSize ?? 10 });
-  const events = new EventHub(db, options.databaseUrl);
+  const events = new EventHub(options.databaseUrl);
   await events.start();
   const limits: LimitDefaults = { ...defaultLimits, ...options.limits };
   const leases = new SubscriptionLeases(db, limits, options.leaseRenewalMs);
@@ -79,6 +81,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     },
   };
   const allowed = new Set(options.corsOrigins ?? []);
+  const reportError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
+    // Never the input: it may hold secrets.
+    if (error.code === "INTERNAL_SERVER_ERROR") {
+      log({ level: "error", message: "procedure failed", procedure: path ?? null, ...describeFailure(error) });
+    } else if (error.code === "UNAUTHORIZED" || error.code === "TOO_MANY_REQUESTS" || error.code === "FORBIDDEN") {
+      log({ level: "warn", message: "request refused", procedure: path ?? null, code: error.code, reason: error.message });
+    }
+  };
+  // `jobs.events` over SSE is served beside tRPC's handler, in tRPC's wire protocol (see event-stream.ts).
+  const eventStreams = new EventStreams(services, reportError);
 
   const server = createHTTPServer({
     router: appRouter,
@@ -103,20 +115,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         res.writeHead(origin && allowed.has(origin) ? 204 : 403).end();
         return;
       }
+      if (eventStreams.handle(req, res)) return;
       next();
     },
     responseMeta: ({ errors }) => {
       const retryAfterMs = errors.map((error) => (error.cause instanceof LimitExceededError ? error.cause.retryAfterMs : null)).find((ms) => ms != null);
       return retryAfterMs != null ? { headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)) } } : {};
     },
-    onError: ({ error, path }) => {
-      // Never the input: it may hold secrets.
-      if (error.code === "INTERNAL_SERVER_ERROR") {
-        log({ level: "error", message: "procedure failed", procedure: path ?? null, ...describeFailure(error) });
-      } else if (error.code === "UNAUTHORIZED" || error.code === "TOO_MANY_REQUESTS" || error.code === "FORBIDDEN") {
-        log({ level: "warn", message: "request refused", procedure: path ?? null, code: error.code, reason: error.message });
-      }
-    },
+    onError: reportError,
   });
 
   // Subscriptions are also served over WebSocket on the same port: each message costs the
@@ -148,6 +154,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       // Drop the SSE streams before the hub stops: a stream that merely ended would look finished to its
       // client, while a dropped one is resumed (with its last event id) through another API process.
       server.closeAllConnections();
+      eventStreams.stop();
       await events.stop();
       await tokens.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));

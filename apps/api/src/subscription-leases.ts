@@ -1,12 +1,13 @@
 import {
   closeSubscriptionLease,
-  openSubscriptionLease,
+  LimitExceededError,
   renewSubscriptionLeases,
   subscriptionLeaseMs,
   type Database,
   type LimitDefaults,
   type Principal,
 } from "@conveyor/db";
+import { openSubscriptionLeases } from "./lease-openings";
 
 /** A live subscription's claim on its token's cap. */
 export interface Lease {
@@ -20,9 +21,17 @@ export interface Lease {
  * cap in Postgres, renewed together every third of their lifetime, and
  * released when their stream ends. A renewal also finds leases whose token
  * was revoked or expired, and ends those streams.
+ *
+ * Openings for one token that arrive while an earlier one is being written
+ * are written together, in one transaction: one at a time, 1,000 streams
+ * opening at once queued on the token's row lock for about ten seconds.
  */
 export class SubscriptionLeases {
   private readonly open = new Map<string, AbortController>();
+  /** Openings waiting for the batch in flight, per token. */
+  private readonly waiting = new Map<string, PendingOpening[]>();
+  /** Tokens with a batch of openings being written. */
+  private readonly opening = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   /** How often leases are renewed, and so how soon a revoked token's open streams end; well within a lease's life. */
   private readonly renewEveryMs: number;
@@ -46,8 +55,42 @@ export class SubscriptionLeases {
   }
 
   /** Claim a slot for one subscription; throws `LimitExceededError` at the token's cap. */
-  async acquire(principal: Principal): Promise<Lease> {
-    const id = await openSubscriptionLease(this.db, principal, this.limits);
+  acquire(principal: Principal): Promise<Lease> {
+    return new Promise((resolve, reject) => {
+      const queue = this.waiting.get(principal.tokenId) ?? [];
+      queue.push({ principal, resolve, reject });
+      this.waiting.set(principal.tokenId, queue);
+      if (!this.opening.has(principal.tokenId)) void this.openWaiting(principal.tokenId);
+    });
+  }
+
+  /** Write the token's waiting openings, a batch at a time, until none is left. */
+  private async openWaiting(tokenId: string): Promise<void> {
+    this.opening.add(tokenId);
+    try {
+      for (let batch = this.waiting.get(tokenId); batch; batch = this.waiting.get(tokenId)) {
+        this.waiting.delete(tokenId);
+        const [first] = batch;
+        if (!first) continue;
+        const cap = first.principal.limits.maxSubscriptions ?? this.limits.maxSubscriptions;
+        try {
+          const ids = await openSubscriptionLeases(this.db, tokenId, batch.length, cap);
+          // In arrival order: the first openings get the room left under the cap, the rest are refused.
+          batch.forEach((opening, index) => {
+            const id = ids[index];
+            if (id) opening.resolve(this.leaseOf(id));
+            else opening.reject(new LimitExceededError(`this token already has ${cap} subscriptions open, its limit: close one first`, null));
+          });
+        } catch (error) {
+          for (const opening of batch) opening.reject(error);
+        }
+      }
+    } finally {
+      this.opening.delete(tokenId);
+    }
+  }
+
+  private leaseOf(id: string): Lease {
     const revoked = new AbortController();
     this.open.set(id, revoked);
     return {
@@ -74,4 +117,10 @@ export class SubscriptionLeases {
       // The database is unreachable: the next renewal tries again, well before the leases expire.
     }
   }
+}
+
+interface PendingOpening {
+  principal: Principal;
+  resolve(lease: Lease): void;
+  reject(error: unknown): void;
 }
