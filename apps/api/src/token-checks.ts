@@ -47,7 +47,6 @@ export class TokenChecks {
     const now = Date.now();
     const kept = this.kept.get(token);
     if (kept && now - kept.checkedAt < trustMs && (kept.expiresAt === null || kept.expiresAt > now)) return kept.principal;
-    if (kept?.expiresAt !== undefined && kept.expiresAt !== null && kept.expiresAt <= now) this.kept.delete(token);
     const entry: Kept = { principal: Promise.resolve().then(() => checkToken(this.db, token)).then((checked) => {
       entry.tokenId = checked.principal.tokenId;
       entry.expiresAt = checked.expiresAt?.getTime() ?? null;

@@ -218,11 +218,9 @@ export class RunStateWriter {
    * its job is already gone, and nothing else will record it while this
    * worker heartbeats.
    */
-  private retryLater<T>(failed: Pending<T>[], error: unknown, requeue: (retry: Pending<T>[]) => void): void {
+  private retryLater<T>(retry: Pending<T>[], error: unknown, requeue: (retry: Pending<T>[]) => void): void {
     this.onError(error);
-    const retry = failed;
     for (const pending of retry) pending.failures++;
-    if (retry.length === 0) return;
     const delay = Math.min(100 * 2 ** Math.min(retry[0]?.failures ?? 1, 6), 5_000);
     this.retrying++;
     setTimeout(() => {
