@@ -68,7 +68,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const log = options.log ?? silent;
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const metrics = new ApiMetrics(db, () => events.subscriberCount);
-  const submits = new SubmitBatcher(db, limits);
+  const submits = new SubmitBatcher(db.$client, limits);
   const tokens = new TokenChecks(db);
   await tokens.start();
   const services: ApiServices = { db, events, leases, limits, tokens, submits, metrics, maxBodyBytes, log };

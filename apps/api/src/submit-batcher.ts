@@ -2,12 +2,12 @@ import {
   checkBurst,
   ConveyorError,
   submitWithinLimits,
-  type Database,
   type LimitDefaults,
   type PreparedSubmission,
   type Principal,
   type SubmissionOutcome,
   type SubmissionRequest,
+  type SqlClient,
   type Submitted,
 } from "@conveyor/db";
 
@@ -38,7 +38,7 @@ export class SubmitBatcher {
   private scheduled = false;
 
   constructor(
-    private readonly db: Pick<Database, "execute">,
+    private readonly sql: SqlClient,
     private readonly limits: LimitDefaults,
   ) {}
 
@@ -64,7 +64,7 @@ export class SubmitBatcher {
     this.inFlight++;
     this.schedule();
     try {
-      settle(batch, await submitWithinLimits(this.db, batch.map((entry) => entry.request), this.limits));
+      settle(batch, await submitWithinLimits(this.sql, batch.map((entry) => entry.request), this.limits));
     } catch (error) {
       if (batch.length === 1 || error instanceof ConveyorError) for (const entry of batch) entry.reject(error);
       else await Promise.all(batch.map((entry) => this.writeAlone(entry)));
@@ -87,7 +87,7 @@ export class SubmitBatcher {
 
   private async writeAlone(entry: Waiting): Promise<void> {
     try {
-      settle([entry], await submitWithinLimits(this.db, [entry.request], this.limits));
+      settle([entry], await submitWithinLimits(this.sql, [entry.request], this.limits));
     } catch (error) {
       entry.reject(error);
     }

@@ -7,7 +7,7 @@
  * requests; each request is still granted or refused on its own.
  */
 import { sql } from "drizzle-orm";
-import type { Database } from "../client";
+import { executePrepared, type SqlClient } from "../client";
 import type { LimitExceededError } from "../errors";
 import type { PreparedSubmission } from "../queries/prepare-submission";
 import type { Submitted } from "../queries/submit-many";
@@ -43,7 +43,7 @@ type Decision = {
  * caller's, before this.
  */
 export async function submitWithinLimits(
-  db: Pick<Database, "execute">,
+  client: SqlClient,
   requests: readonly SubmissionRequest[],
   defaults: LimitDefaults,
 ): Promise<SubmissionOutcome[]> {
@@ -80,7 +80,7 @@ export async function submitWithinLimits(
     }),
   );
 
-  const decisions = await db.execute<Decision>(sql`
+  const decisions = await executePrepared<Decision>(client, sql`
     with asked as (
       select * from jsonb_to_recordset(${JSON.stringify(asked)}::jsonb)
         as x(n int, "tokenId" uuid, "ownerId" text, count int, rate float8, burst float8, "maxUnfinished" int8)
