@@ -117,9 +117,11 @@ export class EventHub {
   }
 
   private deliver(event: RunEvent): void {
-    for (const subscription of this.everything) subscription.push({ kind: "event", event });
+    // One item for every subscriber: a subscriber never changes it.
+    const item: HubItem = { kind: "event", event };
+    for (const subscription of this.everything) subscription.push(item);
     const forRun = this.byRun.get(event.runId);
-    if (forRun) for (const subscription of forRun) subscription.push({ kind: "event", event });
+    if (forRun) for (const subscription of forRun) subscription.push(item);
   }
 }
 

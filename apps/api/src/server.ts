@@ -1,13 +1,13 @@
 import type { AddressInfo } from "node:net";
 import type { TRPCError } from "@trpc/server";
 import { createHTTPServer } from "@trpc/server/adapters/standalone";
-import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
 import { closeDatabase, createDatabase, defaultLimits, LimitExceededError, pendingMigrations, type LimitDefaults } from "@conveyor/db";
 import { appRouter } from "./root";
 import { EventHub } from "./event-hub";
 import { EventStreams } from "./event-stream";
-import { httpContext, webSocketContext, type ApiServices } from "./context";
+import { EventSockets } from "./event-sockets";
+import { httpContext, type ApiServices } from "./context";
 import { silent, type Log } from "./logger";
 import { SubscriptionLeases } from "./subscription-leases";
 import { SubmitBatcher } from "./submit-batcher";
@@ -125,15 +125,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     onError: reportError,
   });
 
-  // Subscriptions are also served over WebSocket on the same port: each message costs the
-  // server far less than through the SSE stream, which matters with many watchers (see BENCHMARKS.md).
+  // Subscriptions are also served over WebSocket on the same port, for services watching many runs;
+  // `jobs.events` there is answered beside tRPC's handler, in its wire protocol (see event-sockets.ts).
   const wss = new WebSocketServer({ server, path: "/trpc", maxPayload: maxBodyBytes });
-  const websockets = applyWSSHandler({
-    wss,
-    router: appRouter,
-    createContext: ({ info }) => webSocketContext(services, info.connectionParams),
-    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
-  });
+  const websockets = new EventSockets(wss, services, reportError, { pingMs: 30_000, pongWaitMs: 5_000 });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -147,7 +142,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     wsUrl: `ws://${host}:${address.port}/trpc`,
     async close() {
       // Clients reconnect (elsewhere, or here after a restart) and resume from their last event id.
-      websockets.broadcastReconnectNotification();
+      websockets.broadcastReconnect();
       for (const socket of wss.clients) socket.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       leases.stop();
