@@ -6,10 +6,17 @@
  * every stream has ended (or stdin says "finish") prints one JSON line:
  * `{"samples": [ms, …], "completed": n}`, the ctx.progress() → received
  * latencies and how many streams saw their run complete.
+ *
+ * WebSocket subscriptions go through the real tRPC client (`wsLink`). SSE
+ * ones are read by sse-subscription.ts (the same wire protocol, parsed here)
+ * unless BENCH_CLIENT=trpc: the real SSE client saturated this process (see
+ * there). BENCH_CPU_PROF=<dir> writes this process's CPU profile there.
  */
 import { createInterface } from "node:readline";
 import { createClient } from "@conveyor/api/client";
 import { nowMs } from "./catalog";
+import { startProfile } from "./cpu-profile";
+import { subscribeOverSse, type SubscriptionCallbacks } from "./sse-subscription";
 import type { SubscribersReport } from "./subscribers-report";
 
 const url = required("BENCH_API_URL");
@@ -17,39 +24,44 @@ const token = required("BENCH_TOKEN");
 const ids = required("BENCH_RUN_IDS").split(",");
 const count = Number(required("BENCH_SUBSCRIBERS"));
 const transport = process.env.BENCH_TRANSPORT === "websocket" ? "websocket" : "sse";
+const realSseClient = process.env.BENCH_CLIENT === "trpc";
+const profile = startProfile(process.env.BENCH_CPU_PROF, `subscribers-${transport}`);
 
 // SSE: every subscription is its own HTTP stream, so one client serves all. WebSocket: one socket per client.
 const sse = createClient({ url, token });
-const clientFor = () => (transport === "sse" ? sse : createClient({ url, token, subscriptions: "websocket" }));
 const samples: number[] = [];
 let started = 0;
 let completed = 0;
 let ended = 0;
 let reported = false;
 
-const subscriptions = Array.from({ length: count }, (_, i) =>
-  clientFor().jobs.events.subscribe(
-    { id: ids[i % ids.length] ?? "" },
-    {
-      onStarted: () => {
-        if (++started === count) process.stdout.write("subscribed\n");
-      },
-      onData: ({ data }) => {
-        const sentAt = data.progress?.data;
-        if (typeof sentAt === "object" && sentAt !== null && "sentAt" in sentAt && typeof sentAt.sentAt === "number") {
-          samples.push(Math.round((nowMs() - sentAt.sentAt) * 100) / 100);
-        }
-        if (data.kind === "completed") completed++;
-      },
-      onComplete: () => {
-        if (++ended === count) report();
-      },
-      onError: () => {
-        if (++ended === count) report();
-      },
-    },
-  ),
-);
+const callbacks: SubscriptionCallbacks = {
+  onStarted: () => {
+    if (++started === count) process.stdout.write("subscribed\n");
+  },
+  onData: ({ data }) => {
+    if (typeof data !== "object" || data === null) return;
+    const progress = "progress" in data ? data.progress : undefined;
+    const sent = typeof progress === "object" && progress !== null && "data" in progress ? progress.data : undefined;
+    if (typeof sent === "object" && sent !== null && "sentAt" in sent && typeof sent.sentAt === "number") {
+      samples.push(Math.round((nowMs() - sent.sentAt) * 100) / 100);
+    }
+    if ("kind" in data && data.kind === "completed") completed++;
+  },
+  onComplete: () => {
+    if (++ended === count) report();
+  },
+  onError: () => {
+    if (++ended === count) report();
+  },
+};
+
+const subscriptions = Array.from({ length: count }, (_, i) => {
+  const input = { id: ids[i % ids.length] ?? "" };
+  if (transport === "sse" && !realSseClient) return subscribeOverSse(url, token, input, callbacks);
+  const client = transport === "sse" ? sse : createClient({ url, token, subscriptions: "websocket" });
+  return client.jobs.events.subscribe(input, callbacks);
+});
 
 createInterface({ input: process.stdin }).on("line", (line) => {
   if (line.trim() === "finish") report();
@@ -60,7 +72,7 @@ function report(): void {
   reported = true;
   for (const subscription of subscriptions) subscription.unsubscribe();
   const result: SubscribersReport = { samples, completed };
-  process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
+  void profile.stop().then(() => process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0)));
 }
 
 function required(name: string): string {
