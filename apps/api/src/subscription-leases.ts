@@ -1,5 +1,4 @@
 import {
-  closeSubscriptionLease,
   LimitExceededError,
   renewSubscriptionLeases,
   subscriptionLeaseMs,
@@ -7,6 +6,7 @@ import {
   type LimitDefaults,
   type Principal,
 } from "@conveyor/db";
+import { closeSubscriptionLeases } from "./lease-closings";
 import { openSubscriptionLeases } from "./lease-openings";
 
 /** A live subscription's claim on its token's cap. */
@@ -25,6 +25,7 @@ export interface Lease {
  * Openings for one token that arrive while an earlier one is being written
  * are written together, in one transaction: one at a time, 1,000 streams
  * opening at once queued on the token's row lock for about ten seconds.
+ * Releases are likewise deleted together, one statement per batch.
  */
 export class SubscriptionLeases {
   private readonly open = new Map<string, AbortController>();
@@ -32,6 +33,9 @@ export class SubscriptionLeases {
   private readonly waiting = new Map<string, PendingOpening[]>();
   /** Tokens with a batch of openings being written. */
   private readonly opening = new Set<string>();
+  /** Released leases not yet deleted; `closing` is true while a batch is being deleted. */
+  private released: string[] = [];
+  private closing = false;
   private timer: NodeJS.Timeout | null = null;
   /** How often leases are renewed, and so how soon a revoked token's open streams end; well within a lease's life. */
   private readonly renewEveryMs: number;
@@ -97,11 +101,28 @@ export class SubscriptionLeases {
       revoked: revoked.signal,
       release: () => {
         if (!this.open.delete(id)) return;
-        closeSubscriptionLease(this.db, id).catch(() => {
-          // It expires on its own within a minute.
-        });
+        this.released.push(id);
+        if (!this.closing) void this.closeReleased();
       },
     };
+  }
+
+  /** Delete the released leases, a batch at a time (those released meanwhile form the next), until none is left. */
+  private async closeReleased(): Promise<void> {
+    this.closing = true;
+    try {
+      // Let the streams that end in this turn of the event loop join the first batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.released.length > 0) {
+        const batch = this.released;
+        this.released = [];
+        await closeSubscriptionLeases(this.db, batch).catch(() => {
+          // They expire on their own within a minute.
+        });
+      }
+    } finally {
+      this.closing = false;
+    }
   }
 
   get size(): number {
