@@ -5,7 +5,7 @@ import type { Log } from "./logger";
 import { startApiServer } from "./server";
 
 // Off unless the OTEL_* variables ask for traces.
-const stopTracing = startTracingFromEnv("conveyor-api");
+const stopTracing = await startTracingFromEnv("conveyor-api");
 const logger = createLogger({ service: "api" });
 const log: Log = ({ level, message, ...fields }) => logger[level](fields, message);
 const env = readEnv();

@@ -11,7 +11,7 @@ import { issueTestToken } from "./testing/tokens";
 
 // Spans of this process (the API and an in-process worker) go to memory, as an OTLP exporter would send them.
 const spans = new InMemorySpanExporter();
-const stopTracing = startTracing("conveyor-test", [new SimpleSpanProcessor(spans)]);
+const stopTracing = await startTracing("conveyor-test", [new SimpleSpanProcessor(spans)]);
 
 const { db, url: databaseUrl } = await createTestDatabase();
 let api: ApiServer;

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "@conveyor/db/testing";
+import { workerNodeFlags } from "@conveyor/worker";
 import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
 import { buildNodeApp } from "../../../scripts/build-node-app";
 import { createClient } from "./client";
@@ -59,13 +60,12 @@ async function commandOf(pid: number): Promise<{ argv: string[]; nodeOptions: st
 
 describe("the production build", () => {
   it("runs the API and the worker on plain node, without tsx", async () => {
-    for (const child of [api, worker]) {
+    for (const [child, flags] of [[api, []], [worker, workerNodeFlags]] as const) {
       if (!child) throw new Error("not started");
       const { argv, nodeOptions } = await commandOf(child.pid);
-      // Only node and the bundle: no --import, no loader flag before the script.
-      expect(argv).toHaveLength(2);
-      expect(argv[0]).toBe(process.execPath);
-      expect(argv[1]).toMatch(/production-build-test-[^/]+\/main\.js$/);
+      // Only node, the production heap flags (the worker's) and the bundle: no --import, no loader.
+      expect(argv.slice(0, -1)).toEqual([process.execPath, ...flags]);
+      expect(argv.at(-1)).toMatch(/production-build-test-[^/]+\/main\.js$/);
       expect(nodeOptions ?? "").not.toMatch(/tsx/);
     }
   });

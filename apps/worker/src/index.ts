@@ -1,2 +1,3 @@
 export { startWorker, type ConveyorWorker, type WorkerOptions } from "./worker";
 export { handlers } from "./handlers";
+export { workerNodeFlags } from "./node-flags";

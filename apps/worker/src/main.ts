@@ -6,7 +6,7 @@ import { startTracingFromEnv } from "@conveyor/observability";
 import { startWorker } from "./worker";
 
 // Off unless the OTEL_* variables ask for traces.
-const stopTracing = startTracingFromEnv("conveyor-worker");
+const stopTracing = await startTracingFromEnv("conveyor-worker");
 const env = readEnv();
 await migrate(env.DATABASE_URL);
 const worker = await startWorker({
