@@ -2,18 +2,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { workerNodeFlags } from "@conveyor/worker";
+import { productionNodeFlags } from "@conveyor/observability";
 
 const benchRoot = fileURLToPath(new URL("..", import.meta.url));
 const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
-
-/**
- * A bench worker process (a built `*worker-process.js` that says "ready"), on plain node with the
- * worker's production heap flags, so its memory and speed are those of a deployed worker.
- */
-export function startWorkerChild(entry: string, env: Record<string, string>): Promise<ChildHandle> {
-  return startChild(entry, env, "ready", benchRoot, workerNodeFlags);
-}
 
 export interface ChildHandle {
   pid: number;
@@ -26,10 +18,11 @@ export interface ChildHandle {
 
 /**
  * Start an entry in a process of its own and wait until it prints `readyText`. A built `.js`
- * entry (the API's and the worker's, as they run in production) runs on plain node; a `.ts`
+ * entry (the API's and the worker's, as they run in production) runs on plain node with the
+ * production heap flags (`productionNodeFlags`); a `.ts`
  * entry (the load generators) runs with tsx. The returned figures are the entry's own process's.
  */
-export async function startChild(entry: string, env: Record<string, string>, readyText: string, cwd = benchRoot, nodeFlags: readonly string[] = []): Promise<ChildHandle> {
+export async function startChild(entry: string, env: Record<string, string>, readyText: string, cwd = benchRoot): Promise<ChildHandle> {
   const built = entry.endsWith(".js");
   if (built && !existsSync(join(cwd, entry))) {
     throw new Error(`${join(cwd, entry)} is not built: run \`pnpm bench\` (it builds first) or \`pnpm build\``);
@@ -38,7 +31,7 @@ export async function startChild(entry: string, env: Record<string, string>, rea
   const profileDir = process.env.BENCH_CPU_PROF;
   const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const [command, args]: [string, string[]] = built
-    ? [process.execPath, [...profile, ...nodeFlags, entry]]
+    ? [process.execPath, [...profile, ...productionNodeFlags, entry]]
     : profileDir
       ? [process.execPath, [...profile, "--import", "tsx", entry]]
       : [tsx, [entry]];

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "@conveyor/db/testing";
-import { workerNodeFlags } from "@conveyor/worker";
+import { productionNodeFlags } from "@conveyor/observability";
 import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
 import { buildNodeApp } from "../../../scripts/build-node-app";
 import { createClient } from "./client";
@@ -60,11 +60,11 @@ async function commandOf(pid: number): Promise<{ argv: string[]; nodeOptions: st
 
 describe("the production build", () => {
   it("runs the API and the worker on plain node, without tsx", async () => {
-    for (const [child, flags] of [[api, []], [worker, workerNodeFlags]] as const) {
+    for (const child of [api, worker]) {
       if (!child) throw new Error("not started");
       const { argv, nodeOptions } = await commandOf(child.pid);
-      // Only node, the production heap flags (the worker's) and the bundle: no --import, no loader.
-      expect(argv.slice(0, -1)).toEqual([process.execPath, ...flags]);
+      // Only node, the production heap flags and the bundle: no --import, no loader.
+      expect(argv.slice(0, -1)).toEqual([process.execPath, ...productionNodeFlags]);
       expect(argv.at(-1)).toMatch(/production-build-test-[^/]+\/main\.js$/);
       expect(nodeOptions ?? "").not.toMatch(/tsx/);
     }

@@ -1,3 +1,2 @@
 export { startWorker, type ConveyorWorker, type WorkerOptions } from "./worker";
 export { handlers } from "./handlers";
-export { workerNodeFlags } from "./node-flags";

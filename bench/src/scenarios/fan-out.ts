@@ -3,7 +3,7 @@ import { startApiProcess } from "../api-process";
 import { benchCatalog } from "../catalog";
 import { startClientProcess } from "../client-process";
 import { freshDatabase } from "../databases";
-import { startWorkerChild, workerEntry, type ChildHandle } from "../processes";
+import { startChild, workerEntry, type ChildHandle } from "../processes";
 import { summarise, until, type Percentiles } from "../stats";
 import { subscribersReport } from "../subscribers-report";
 import { benchToken } from "../token";
@@ -54,7 +54,7 @@ export async function progressDelivery(
     });
     try {
       await subscribers.lineSeen("subscribed", 60_000);
-      const worker = await startWorkerChild(workerEntry, { DATABASE_URL: database.url, BENCH_CONCURRENCY: String(Math.max(10, options.runs)) });
+      const worker = await startChild(workerEntry, { DATABASE_URL: database.url, BENCH_CONCURRENCY: String(Math.max(10, options.runs)) }, "ready");
       children.push(worker);
       let peakRss = 0;
       const sampler = setInterval(() => (peakRss = Math.max(peakRss, api.rssMb())), 100);

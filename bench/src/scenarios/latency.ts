@@ -4,7 +4,7 @@ import { closeDatabase, createDatabase, type Database } from "@conveyor/db";
 import { startApiProcess } from "../api-process";
 import { nowMs } from "../catalog";
 import { freshDatabase } from "../databases";
-import { startWorkerChild } from "../processes";
+import { startChild } from "../processes";
 import { apiCatalogWorkerEntry } from "../api-catalog-worker-entry";
 import { webhookInput } from "../submit-loop";
 import { sleep, summarise, until, type Percentiles } from "../stats";
@@ -33,7 +33,7 @@ export async function submitToStart(serverUrl: string, modes: readonly LatencyMo
   const database = await freshDatabase(serverUrl, "latency", "conveyor");
   const db = createDatabase(database.url, { max: 2 });
   const api = await startApiProcess(database.url);
-  const worker = await startWorkerChild(apiCatalogWorkerEntry, { DATABASE_URL: database.url, BENCH_CONCURRENCY: "20" });
+  const worker = await startChild(apiCatalogWorkerEntry, { DATABASE_URL: database.url, BENCH_CONCURRENCY: "20" }, "ready");
   try {
     const token = await benchToken(db);
     const startedEventAt = new Map<string, number>();

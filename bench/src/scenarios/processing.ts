@@ -4,7 +4,7 @@ import pg from "pg";
 import { closeDatabase, createDatabase, insertBatch, prepareBatch } from "@conveyor/db";
 import { benchCatalog } from "../catalog";
 import { freshDatabase } from "../databases";
-import { startWorkerChild, workerEntry } from "../processes";
+import { startChild, workerEntry } from "../processes";
 import { redisAnswers } from "../redis";
 import { until } from "../stats";
 
@@ -50,11 +50,11 @@ export async function conveyorProcessing(serverUrl: string, count: number, concu
 export async function drainConveyor(databaseUrl: string, options: DrainOptions): Promise<ProcessingResult> {
   const db = createDatabase(databaseUrl, { max: 4 });
   const via = options.viaPostgres ?? ((url: string) => url);
-  const startWorker = () => startWorkerChild(workerEntry, {
+  const startWorker = () => startChild(workerEntry, {
     DATABASE_URL: via(databaseUrl),
     ...(options.concurrency === undefined ? {} : { BENCH_CONCURRENCY: String(options.concurrency) }),
     ...(options.localQueue === undefined ? {} : { BENCH_LOCAL_QUEUE: String(options.localQueue) }),
-  });
+  }, "ready");
   let worker = options.beforeWorker ? undefined : await startWorker();
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, worker?.rssMb() ?? 0)), 100);

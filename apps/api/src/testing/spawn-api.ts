@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { productionNodeFlags } from "@conveyor/observability";
 
 const apiRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -25,7 +26,7 @@ export interface SpawnedApi {
 export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}, entry = "src/main.ts"): Promise<SpawnedApi> {
   // Node itself (with tsx as a loader for TypeScript; built JavaScript runs on plain node, as in
   // production), so that a signal sent to this process reaches the API.
-  const child = spawn(process.execPath, entry.endsWith(".js") ? [entry] : ["--import", "tsx", entry], {
+  const child = spawn(process.execPath, entry.endsWith(".js") ? [...productionNodeFlags, entry] : ["--import", "tsx", entry], {
     cwd: apiRoot,
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { workerNodeFlags } from "../node-flags";
+import { productionNodeFlags } from "@conveyor/observability";
 
 const workerRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -30,7 +30,7 @@ export async function spawnWorker(
   // Node itself with tsx as a loader (not the tsx launcher, which would run the worker in a child
   // of its own): a signal sent to this process reaches the worker, SIGKILL included. Built
   // JavaScript runs on plain node with the production heap flags, as in production.
-  const child = spawn(process.execPath, entry.endsWith(".js") ? [...workerNodeFlags, entry] : ["--import", "tsx", entry], {
+  const child = spawn(process.execPath, entry.endsWith(".js") ? [...productionNodeFlags, entry] : ["--import", "tsx", entry], {
     cwd: workerRoot,
     // Any free port for /metrics: several workers share this machine in tests.
     env: { ...process.env, DATABASE_URL: databaseUrl, CONVEYOR_WORKER_OPS_PORT: "0", ...env },
