@@ -1,6 +1,7 @@
 import type { Catalog, Retention } from "@conveyor/jobs";
 import type { SqlClient } from "../client";
 import { pruneRateWindows } from "./rate-limits";
+import { expireRunMinutes } from "./run-counts";
 
 /** Rows deleted per statement, so pruning a large backlog never holds long locks. */
 const batchSize = 5_000;
@@ -23,6 +24,7 @@ export async function pruneRuns(sql: SqlClient, catalog: Catalog): Promise<Prune
     deleted[job.name] = await pruneType(sql, job.name, job.defaults.retention);
   }
   await pruneRateWindows(sql);
+  await expireRunMinutes(sql);
   return { deleted };
 }
 
