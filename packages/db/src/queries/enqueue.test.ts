@@ -44,6 +44,15 @@ describe("submit", () => {
     expect(events.map((event) => event.kind)).toEqual(["queued"]);
   });
 
+  it("gives runs time-ordered ids (UUIDv7), so new runs and their events sit at the end of the indexes", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await submit(db, catalog, { type: "document.analyze", input: { text: `run ${i}` } })).id);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+    // The first 48 bits are the submit's millisecond.
+    expect(Math.abs(Number.parseInt(ids[0]!.replace("-", "").slice(0, 12), 16) - Date.now())).toBeLessThan(60_000);
+  });
+
   it("rejects bad input naming the field, and writes nothing", async () => {
     const before = await counts();
     const attempt = submit(db, catalog, {
