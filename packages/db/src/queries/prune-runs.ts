@@ -4,7 +4,14 @@ import { pruneRateWindows } from "./rate-limits";
 import { expireRunMinutes } from "./run-counts";
 
 /** Rows deleted per statement, so pruning a large backlog never holds long locks. */
-const batchSize = 5_000;
+const batchSize = 2_000;
+/**
+ * After each full batch the prune rests twice as long as the batch took, so it uses at most a
+ * third of the time of one connection and the database's hot path (submits, starts, completions)
+ * keeps most of its speed while a day's runs are deleted: unpaced, a prune of 120,000 runs beside a
+ * drain slowed it by a quarter (BENCHMARKS.md, growth). Retention is hourly; a slower prune costs nothing.
+ */
+const restPerBatchTime = 2;
 
 export interface PruneResult {
   /** Runs deleted (their events go with them), per job type. */
@@ -53,6 +60,7 @@ async function pruneType(sql: SqlClient, type: string, retention: Retention): Pr
 async function deleteInBatches(sql: SqlClient, doomed: () => ReturnType<SqlClient>): Promise<number> {
   let total = 0;
   for (;;) {
+    const startedAt = performance.now();
     const [row] = await sql<{ deleted: number }[]>`
       with doomed as (${doomed()}), gone as (
         delete from conveyor.runs where id in (select id from doomed) returning id
@@ -61,5 +69,6 @@ async function deleteInBatches(sql: SqlClient, doomed: () => ReturnType<SqlClien
     const deleted = row?.deleted ?? 0;
     total += deleted;
     if (deleted < batchSize) return total;
+    await new Promise((resolve) => setTimeout(resolve, (performance.now() - startedAt) * restPerBatchTime));
   }
 }
