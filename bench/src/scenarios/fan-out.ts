@@ -34,8 +34,12 @@ export async function progressDelivery(
     const api = await startApiProcess(database.url);
     children.push(api);
     const token = await benchToken(db);
-    // Submit first with a start a little later, so every subscription is open before the first tick.
-    const startAt = new Date(Date.now() + 3_000 + options.subscribers * 5);
+    // The worker runs before anything is submitted, as a deployed one does (a worker started just as
+    // 100 runs fall due measured its own start-up in the first ticks); the runs start at `startAt`,
+    // after every subscription is open (checked below).
+    const worker = await startChild(workerEntry, { DATABASE_URL: database.url, BENCH_CONCURRENCY: String(Math.max(10, options.runs)) }, "ready");
+    children.push(worker);
+    const startAt = new Date(Date.now() + 3_000 + options.subscribers * 12);
     const ids: string[] = [];
     for (let i = 0; i < options.runs; i++) {
       const { id } = await submit(db, benchCatalog, {
@@ -54,8 +58,9 @@ export async function progressDelivery(
     });
     try {
       await subscribers.lineSeen("subscribed", 60_000);
-      const worker = await startChild(workerEntry, { DATABASE_URL: database.url, BENCH_CONCURRENCY: String(Math.max(10, options.runs)) }, "ready");
-      children.push(worker);
+      if (Date.now() >= startAt.getTime()) {
+        throw new Error(`the ${options.subscribers} subscriptions took longer to open than the runs' lead time (${startAt.toISOString()}): raise it`);
+      }
       let peakRss = 0;
       const sampler = setInterval(() => (peakRss = Math.max(peakRss, api.rssMb())), 100);
       const cpuBefore = api.cpuSeconds();
