@@ -100,15 +100,7 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   // Handlers do not use this pool (run state goes through `db`); graphile-worker needs a connection
   // only while fetching or completing jobs, and with a local queue it does both a batch at a time,
   // so a small pool serves a large concurrency.
-  // Custom plans for graphile-worker's prepared statements: a generic plan made while its jobs table is
-  // empty and analyzed (as autovacuum can leave it after a drain) is kept for the connection's life and
-  // joins a batch of 500 jobs by a scan per job: 1.2 s per fetch at 20,000 jobs instead of 20 ms.
-  // Planning each fetch or completion batch afresh costs well under a millisecond.
-  const pool = new pg.Pool({
-    connectionString: options.databaseUrl,
-    max: graphilePoolSize(concurrency, localQueueSize),
-    options: "-c plan_cache_mode=force_custom_plan",
-  });
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: graphilePoolSize(concurrency, localQueueSize) });
   const onPoolError = (error: Error) => logger.line("error", "database connection error", { error: error.message });
   pool.on("error", onPoolError);
   pool.on("connect", (client) => client.on("error", onPoolError));
@@ -190,6 +182,13 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
     preset: {
       worker: {
         ...(localQueueSize > 1 ? { localQueue: { size: localQueueSize } } : {}),
+        // graphile-worker's statements unnamed, so each is planned with its own parameters: a named
+        // statement's generic plan, made while the jobs table was empty and analyzed (as autovacuum
+        // can leave it after a drain), was kept for the connection's life and joined a batch of 500
+        // jobs by a scan per job (1.2 s per fetch at 20,000 jobs instead of 20 ms). Parsing a batch's
+        // statement afresh costs well under a millisecond; unnamed statements also pass through
+        // PgBouncer in transaction mode, which a startup `options` setting would not.
+        preparedStatements: false,
         // Jobs finished in the same turn of the event loop are completed (or failed) by one statement.
         // A crash in that moment re-delivers them, and the run's status guard makes that a no-op.
         completeJobBatchDelay: 0,
