@@ -1,4 +1,5 @@
 import {
+  closeSubscriptionLeases,
   LimitExceededError,
   renewSubscriptionLeases,
   subscriptionLeaseMs,
@@ -6,7 +7,6 @@ import {
   type LimitDefaults,
   type Principal,
 } from "@conveyor/db";
-import { closeSubscriptionLeases } from "./lease-closings";
 import { openSubscriptionLeases } from "./lease-openings";
 
 /** A live subscription's claim on its token's cap. */
