@@ -1,8 +1,9 @@
 import type { AddressInfo } from "node:net";
 import type { TRPCError } from "@trpc/server";
-import { createHTTPServer } from "@trpc/server/adapters/standalone";
+import { createServer } from "node:http";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { WebSocketServer } from "ws";
-import { closeDatabase, createDatabase, defaultLimits, LimitExceededError, pendingMigrations, type LimitDefaults } from "@conveyor/db";
+import { closeDatabase, createDatabase, defaultLimits, pendingMigrations, type LimitDefaults } from "@conveyor/db";
 import { appRouter } from "./root";
 import { EventHub } from "./event-hub";
 import { EventStreams } from "./event-stream";
@@ -11,6 +12,8 @@ import { httpContext, type ApiServices } from "./context";
 import { silent, type Log } from "./logger";
 import { SubscriptionLeases } from "./subscription-leases";
 import { SubmitBatcher } from "./submit-batcher";
+import { CountCompaction } from "./count-compaction";
+import { ProcedureCalls, retryAfterHeaders } from "./procedure-calls";
 import { TokenChecks } from "./token-checks";
 import { ApiMetrics } from "./api-metrics";
 import { handleOpsRequest, type OpsEndpoints } from "@conveyor/observability";
@@ -68,7 +71,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const log = options.log ?? silent;
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const metrics = new ApiMetrics(db, () => events.subscriberCount);
-  const submits = new SubmitBatcher(db.$client, limits);
+  const compaction = new CountCompaction(db.$client, log);
+  const submits = new SubmitBatcher(db.$client, limits, () => compaction.written());
   const tokens = new TokenChecks(db);
   await tokens.start();
   const services: ApiServices = { db, events, leases, limits, tokens, submits, metrics, maxBodyBytes, log };
@@ -89,40 +93,40 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       log({ level: "warn", message: "request refused", procedure: path ?? null, code: error.code, reason: error.message });
     }
   };
-  // `jobs.events` over SSE is served beside tRPC's handler, in tRPC's wire protocol (see event-stream.ts).
   const eventStreams = new EventStreams(services, reportError);
+  const procedureCalls = new ProcedureCalls(services, reportError);
 
-  const server = createHTTPServer({
+  // tRPC's own handler, for what is not answered beside it (see below).
+  const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: maxBodyBytes,
     createContext: ({ req }) => httpContext(services, req),
-    middleware: (req, res, next) => {
-      for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
-      // /metrics, /healthz and /readyz: for Prometheus and orchestrators, without a token (keep them off the public network).
-      if (handleOpsRequest(req, res, ops)) return;
-      const origin = req.headers.origin;
-      if (origin && allowed.has(origin)) {
-        res.setHeader("access-control-allow-origin", origin);
-        res.setHeader("vary", "origin");
-        res.setHeader("access-control-allow-headers", "content-type, authorization, trpc-accept, last-event-id");
-        res.setHeader("access-control-allow-methods", "GET, POST, OPTIONS");
-        res.setHeader("access-control-expose-headers", "retry-after");
-        res.setHeader("access-control-max-age", "600");
-      }
-      if (req.method === "OPTIONS") {
-        // A preflight: allowed origins get the headers above; any other is refused.
-        res.writeHead(origin && allowed.has(origin) ? 204 : 403).end();
-        return;
-      }
-      if (eventStreams.handle(req, res)) return;
-      next();
-    },
-    responseMeta: ({ errors }) => {
-      const retryAfterMs = errors.map((error) => (error.cause instanceof LimitExceededError ? error.cause.retryAfterMs : null)).find((ms) => ms != null);
-      return retryAfterMs != null ? { headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)) } } : {};
-    },
+    responseMeta: ({ errors }) => ({ headers: retryAfterHeaders(errors) }),
     onError: reportError,
+  });
+  const server = createServer((req, res) => {
+    for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
+    // /metrics, /healthz and /readyz: for Prometheus and orchestrators, without a token (keep them off the public network).
+    if (handleOpsRequest(req, res, ops)) return;
+    const origin = req.headers.origin;
+    if (origin && allowed.has(origin)) {
+      res.setHeader("access-control-allow-origin", origin);
+      res.setHeader("vary", "origin");
+      res.setHeader("access-control-allow-headers", "content-type, authorization, trpc-accept, last-event-id");
+      res.setHeader("access-control-allow-methods", "GET, POST, OPTIONS");
+      res.setHeader("access-control-expose-headers", "retry-after");
+      res.setHeader("access-control-max-age", "600");
+    }
+    if (req.method === "OPTIONS") {
+      // A preflight: allowed origins get the headers above; any other is refused.
+      res.writeHead(origin && allowed.has(origin) ? 204 : 403).end();
+      return;
+    }
+    // `jobs.events` over SSE, then plain queries and mutations, are answered beside tRPC's handler in its
+    // wire protocol, for their CPU (see event-stream.ts and procedure-calls.ts); it takes everything else.
+    if (eventStreams.handle(req, res) || procedureCalls.handle(req, res)) return;
+    trpcHandler(req, res);
   });
 
   // Subscriptions are also served over WebSocket on the same port, for services watching many runs;
@@ -153,6 +157,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       await events.stop();
       await tokens.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Changes left unfolded are still counted (reads add them) and the workers fold them.
+      await compaction.stop();
       await closeDatabase(db);
     },
   };

@@ -11,8 +11,12 @@ import {
   type Submitted,
 } from "@conveyor/db";
 
-/** Statements out at once; what arrives meanwhile waits for the next, so batches grow with the load. */
-const maxStatementsInFlight = 2;
+/**
+ * Statements out at once; what arrives meanwhile waits for the next, so batches grow with the load.
+ * One: a second statement of the same token would only wait for the first's lock on the token's row,
+ * and the batches would be half as large (measured: 1 gave about 1.2x the submits per second of 2).
+ */
+const maxStatementsInFlight = 1;
 /** Runs per statement: a batch of batches stays one reasonable statement. */
 const maxRunsPerStatement = 5_000;
 
@@ -40,6 +44,8 @@ export class SubmitBatcher {
   constructor(
     private readonly sql: SqlClient,
     private readonly limits: LimitDefaults,
+    /** Called after each statement that wrote runs (the count changes it appended want folding). */
+    private readonly onWritten: () => void = () => {},
   ) {}
 
   /** Write `prepared` as the principal's runs, within its limits; rejects with `LimitExceededError` when refused. */
@@ -65,6 +71,7 @@ export class SubmitBatcher {
     this.schedule();
     try {
       settle(batch, await submitWithinLimits(this.sql, batch.map((entry) => entry.request), this.limits));
+      this.onWritten();
     } catch (error) {
       if (batch.length === 1 || error instanceof ConveyorError) for (const entry of batch) entry.reject(error);
       else await Promise.all(batch.map((entry) => this.writeAlone(entry)));
@@ -88,6 +95,7 @@ export class SubmitBatcher {
   private async writeAlone(entry: Waiting): Promise<void> {
     try {
       settle([entry], await submitWithinLimits(this.sql, [entry.request], this.limits));
+      this.onWritten();
     } catch (error) {
       entry.reject(error);
     }
