@@ -5,7 +5,7 @@ import { startApiProcess } from "../api-process";
 import { freshDatabase } from "../databases";
 import { startChild, type ChildHandle } from "../processes";
 import { databaseName, startStatementServer, type StatementCounts } from "../statement-counts";
-import { submitLoop, webhookInput } from "../submit-loop";
+import { clientLoop, webhookInput } from "../submit-loop";
 import { benchToken } from "../token";
 import { bullmqProcessing, conveyorProcessing, drainConveyor, type ProcessingResult } from "./processing";
 import { submitThroughput, type SubmitResult } from "./submit";
@@ -96,7 +96,7 @@ export async function statementsPerRun(options: { runs: number; submits: number;
         const token = await benchToken(db);
         const clients = Array.from({ length: options.clients }, () => createClient({ url: api.trpcUrl, token }));
         await server.reset();
-        await submitLoop(options.submits, clients, (client, n) => client.jobs.submit.mutate({ type: "webhook.deliver", input: webhookInput(n) }));
+        await clientLoop(options.submits, clients, (client, n) => client.jobs.submit.mutate({ type: "webhook.deliver", input: webhookInput(n) }));
         submit = await server.count(databaseName(submitDb.url));
       } finally {
         await api.stop();

@@ -45,15 +45,27 @@ export async function submitThroughput(serverUrl: string, redisUrl: string, opti
   return { conveyorPerSecond, graphilePerSecond, ...(bullmqPerSecond === undefined ? {} : { bullmqPerSecond }) };
 }
 
-/** `jobs.submit` runs per second from `clients` tRPC clients (one each, as separate services would be). */
+/**
+ * `jobs.submit` runs per second from `clients` concurrent clients, sending
+ * the request the peers get (`postJson`: the same fetch, the same body) with
+ * the token, so the figures compare the servers rather than the clients, which
+ * share this machine's two cores with them (the tRPC client costs about twice
+ * the CPU per call of a bare fetch). `BENCH_CLIENT=trpc` sends them through
+ * one tRPC client each instead, as separate services would.
+ */
 export async function conveyorSubmits(serverUrl: string, count: number, clients: number, viaPostgres: (url: string) => string = (url) => url): Promise<number> {
   const database = await freshDatabase(serverUrl, "submit", "conveyor");
   const db = createDatabase(database.url, { max: 2 });
   const api = await startApiProcess(viaPostgres(database.url));
   try {
     const token = await benchToken(db);
-    const trpc = Array.from({ length: clients }, () => createClient({ url: api.trpcUrl, token }));
-    return await submitLoop(count, trpc, (client, n) => client.jobs.submit.mutate({ type: "webhook.deliver", input: webhookInput(n) }));
+    if (process.env.BENCH_CLIENT === "trpc") {
+      const trpc = Array.from({ length: clients }, () => createClient({ url: api.trpcUrl, token }));
+      return await submitLoop(count, trpc, (client, n) => client.jobs.submit.mutate({ type: "webhook.deliver", input: webhookInput(n) }));
+    }
+    const url = `${api.trpcUrl}/jobs.submit`;
+    const authorization = { authorization: `Bearer ${token}` };
+    return await submitLoop(count, Array.from({ length: clients }, () => url), (target, n) => postJson(target, { type: "webhook.deliver", input: webhookInput(n) }, authorization));
   } finally {
     await api.stop();
     await closeDatabase(db);
