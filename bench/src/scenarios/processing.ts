@@ -68,6 +68,10 @@ export async function drainConveyor(databaseUrl: string, options: DrainOptions):
         await insertBatch(tx, prepareBatch(benchCatalog, items));
       }
     });
+    // The poll below counts this drain's runs by creation time; had it missed them, it would time nothing
+    // (one full run printed 4 million runs/s here, and a rerun did not repeat it): say so instead.
+    const [seen] = await db.$client<{ runs: number }[]>`select /* bench */ count(*)::int as runs from conveyor.runs where created_at >= ${since}`;
+    if (seen?.runs !== options.count) throw new Error(`the drain sees ${seen?.runs ?? 0} of its ${options.count} runs (created since ${since.toISOString()})`);
     if (options.beforeWorker) {
       await options.beforeWorker();
       worker = await startWorker();
