@@ -60,18 +60,20 @@ export async function drainConveyor(databaseUrl: string, options: DrainOptions):
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, worker?.rssMb() ?? 0)), 100);
   try {
     // Only this drain's runs are counted (by creation time), so runs already in the tables cost the poll nothing.
-    const [clock] = await db.$client<{ now: Date }[]>`select /* bench */ now() as now`;
-    const since = clock?.now ?? new Date(0);
+    // created_at keeps milliseconds (rounded to the nearest), so the clock is read truncated to the
+    // millisecond: a transaction begun within the same millisecond must not fall before it (one full run
+    // counted none of its runs that way and printed 4 million runs/s).
+    const [clock] = await db.$client<{ now: string }[]>`select /* bench */ date_trunc('milliseconds', now())::text as now`;
+    const since = clock?.now ?? "-infinity";
     await db.transaction(async (tx) => {
       for (let start = 0; start < options.count; start += 10_000) {
         const items = Array.from({ length: Math.min(10_000, options.count - start) }, (_, i) => ({ type: "bench.noop", input: { n: start + i } }));
         await insertBatch(tx, prepareBatch(benchCatalog, items));
       }
     });
-    // The poll below counts this drain's runs by creation time; had it missed them, it would time nothing
-    // (one full run printed 4 million runs/s here, and a rerun did not repeat it): say so instead.
-    const [seen] = await db.$client<{ runs: number }[]>`select /* bench */ count(*)::int as runs from conveyor.runs where created_at >= ${since}`;
-    if (seen?.runs !== options.count) throw new Error(`the drain sees ${seen?.runs ?? 0} of its ${options.count} runs (created since ${since.toISOString()})`);
+    // Had the poll below missed this drain's runs, it would time nothing: say so instead.
+    const [seen] = await db.$client<{ runs: number }[]>`select /* bench */ count(*)::int as runs from conveyor.runs where created_at >= ${since}::timestamptz`;
+    if (seen?.runs !== options.count) throw new Error(`the drain sees ${seen?.runs ?? 0} of its ${options.count} runs (created since ${since})`);
     if (options.beforeWorker) {
       await options.beforeWorker();
       worker = await startWorker();
@@ -80,7 +82,7 @@ export async function drainConveyor(databaseUrl: string, options: DrainOptions):
     const alongside = options.alongside?.();
     await until("every run to complete", async () => {
       const [row] = await db.$client<{ remaining: number }[]>`
-        select /* bench */ count(*)::int as remaining from conveyor.runs where created_at >= ${since} and status <> 'completed'`;
+        select /* bench */ count(*)::int as remaining from conveyor.runs where created_at >= ${since}::timestamptz and status <> 'completed'`;
       return row?.remaining === 0;
     }, 600_000, 20);
     const seconds = (performance.now() - startedAt) / 1000;
