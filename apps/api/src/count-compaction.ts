@@ -10,8 +10,8 @@ const defaultDelayMs = 500;
  * after they were written. Every submit statement reads the owner's
  * unfinished runs as `run_counts` plus the changes not yet folded, so those
  * must stay few: left to the workers' heartbeat (every 5 s, and never when
- * no worker runs) they grew to thousands of rows, and the read of them was
- * most of PostgreSQL's CPU per submit (BENCHMARKS.md, "submit"). Quiet APIs
+ * no worker runs) they grew by a row per statement, and the read of them
+ * became most of PostgreSQL's CPU per submit (BENCHMARKS.md, "submit"). Quiet APIs
  * schedule nothing.
  */
 export class CountCompaction {
