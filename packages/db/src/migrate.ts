@@ -36,12 +36,40 @@ export async function migrate(databaseUrl: string): Promise<void> {
         // Our own bookkeeping table, so an application's Drizzle migrations in the same database never collide.
         migrationsTable: "__conveyor_migrations",
       });
+      await planAddJobsAfresh(client);
     } finally {
       await client`select pg_advisory_unlock(${migrationLockKey})`;
     }
   } finally {
     await client.end({ timeout: 5 });
   }
+}
+
+/**
+ * Have PostgreSQL plan the statements inside graphile-worker's `add_job` and
+ * `add_jobs` for each call, with the jobs table as it is then. PL/pgSQL keeps
+ * a session's plans, and one made while `_private_jobs` was nearly empty (a
+ * fresh or drained queue) finds a job by its key with a sequential scan; the
+ * API's connections live for the process, so each submit then read the whole
+ * backlog, slower with every job queued until an ANALYZE happened to replan it
+ * (pgbench, one session adding jobs: 0.99 → 1.58 ms per call over 14,000
+ * jobs; planned per call: a flat 0.8 ms; BENCHMARKS.md, "submit"). Set on
+ * every migrate, since graphile-worker's own migrations may replace the
+ * functions; found by name, so a new signature is covered too.
+ */
+async function planAddJobsAfresh(client: postgres.Sql): Promise<void> {
+  await client`
+    do $$
+    declare fn regprocedure;
+    begin
+      for fn in
+        select p.oid::regprocedure from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+         where n.nspname = 'graphile_worker' and p.proname in ('add_job', 'add_jobs')
+           and not coalesce('plan_cache_mode=force_custom_plan' = any(p.proconfig), false)
+      loop
+        execute format('alter function %s set plan_cache_mode = force_custom_plan', fn);
+      end loop;
+    end $$`;
 }
 
 /**
