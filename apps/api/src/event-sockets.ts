@@ -6,6 +6,7 @@ import { getWSConnectionHandler, jsonEncoder } from "@trpc/server/adapters/ws";
 import { getErrorShape } from "@trpc/server/unstable-core-do-not-import";
 import { webSocketContext, type ApiContext, type ApiServices } from "./context";
 import { appRouter } from "./root";
+import { isRecord, type ReportError } from "./beside-trpc";
 
 /** The procedure served here; every other message goes to tRPC's own WebSocket handler. */
 const path = "jobs.events";
@@ -17,7 +18,6 @@ const open = 1;
 type MessageId = string | number;
 
 /** A failed call, for the server's log (tRPC's own messages carry no path when they fail before one is known). */
-export type SocketErrorReport = (report: { error: TRPCError; path?: string | undefined }) => void;
 
 /**
  * WebSocket connections, served by tRPC's own handler (one per connection)
@@ -41,7 +41,7 @@ export class EventSockets {
   constructor(
     private readonly wss: WebSocketServer,
     private readonly services: ApiServices,
-    private readonly onError: SocketErrorReport,
+    private readonly onError: ReportError,
     private readonly keepAlive: { pingMs: number; pongWaitMs: number },
   ) {
     wss.on("connection", (client, req) => this.connect(client, req));
@@ -76,7 +76,7 @@ class EventSocket {
 
   constructor(
     private readonly client: WebSocket,
-    private readonly onError: SocketErrorReport,
+    private readonly onError: ReportError,
   ) {
     client.once("close", () => {
       for (const subscription of this.subscriptions.values()) subscription.abort();
@@ -196,8 +196,4 @@ function withLastEventId(input: unknown, lastEventId: string | undefined): unkno
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

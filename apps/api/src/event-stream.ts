@@ -5,6 +5,7 @@ import { callTRPCProcedure, getTRPCErrorFromUnknown, isTrackedEnvelope, TRPCErro
 import { getErrorShape } from "@trpc/server/unstable-core-do-not-import";
 import { httpContext, type ApiContext, type ApiServices } from "./context";
 import { appRouter } from "./root";
+import { isRecord, queryInput, type ReportError } from "./beside-trpc";
 
 /** The procedure served here; every other path, and this one when batched, goes through tRPC's own handler. */
 const path = "jobs.events";
@@ -16,11 +17,6 @@ const pingFrame = Buffer.from("event: ping\ndata: \n\n");
 const returnFrame = Buffer.from("event: return\ndata: \n\n");
 /** A ping goes out after this long without a frame, as tRPC's own stream does (default there: 1 s). */
 const pingMs = sseConfig?.ping?.enabled ? (sseConfig.ping.intervalMs ?? 1_000) : null;
-
-export interface EventStreamErrorReport {
-  error: TRPCError;
-  path: string;
-}
 
 /**
  * `jobs.events` over SSE without tRPC's web-streams pipeline, speaking its
@@ -46,7 +42,7 @@ export class EventStreams {
 
   constructor(
     private readonly services: ApiServices,
-    private readonly onError: (report: EventStreamErrorReport) => void,
+    private readonly onError: ReportError,
   ) {
     // One timer for every stream: each check pings the streams that sent nothing since the previous one.
     this.pinger = pingMs === null ? null : setInterval(() => this.ping(), pingMs / 2);
@@ -147,13 +143,7 @@ function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
 
 /** The call's input as tRPC's HTTP handler reads it: `?input=` JSON, with the EventSource's own Last-Event-ID merged in. */
 function readInput(req: IncomingMessage, query: URLSearchParams): unknown {
-  const raw = query.get("input");
-  let input: unknown;
-  try {
-    input = raw ? JSON.parse(raw) : undefined;
-  } catch (cause) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: cause instanceof Error ? cause.message : "Invalid input", cause });
-  }
+  const input = queryInput(query);
   const header = req.headers["last-event-id"];
   const lastEventId = (typeof header === "string" ? header : undefined) ?? query.get("lastEventId") ?? query.get("Last-Event-Id");
   if (!lastEventId) return input;
@@ -180,8 +170,4 @@ function frameOf(value: unknown): Buffer {
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -3,7 +3,7 @@ import { callTRPCProcedure, getTRPCErrorFromUnknown, TRPCError } from "@trpc/ser
 // tRPC's own error shape and status rules, so an answer from here reads exactly as one from its handler
 // (the exact @trpc version is pinned for every package, as for event-stream.ts).
 import { getErrorShape, getHTTPStatusCode, type TRPCResponse } from "@trpc/server/unstable-core-do-not-import";
-import { LimitExceededError } from "@conveyor/db";
+import { isRecord, parseJsonInput, queryInput, retryAfterHeaders, type ReportError } from "./beside-trpc";
 import { httpContext, type ApiServices } from "./context";
 import { appRouter } from "./root";
 
@@ -11,21 +11,6 @@ const basePath = "/trpc/";
 const config = appRouter._def._config;
 /** Every procedure's type by its dotted path ("jobs.submit" → "mutation"); tRPC keeps them flat by path. */
 const procedureTypes = new Map(Object.entries(appRouter._def.procedures).map(([path, procedure]) => [path, procedureType(procedure)]));
-
-export interface ProcedureCallErrorReport {
-  error: TRPCError;
-  path: string;
-}
-
-/**
- * The headers an answer carries for its errors: `Retry-After` when a limit
- * refused a call, so plain HTTP clients know when to try again. tRPC's
- * handler sets them through `responseMeta`, this module directly.
- */
-export function retryAfterHeaders(errors: readonly TRPCError[]): Record<string, string> {
-  const retryAfterMs = errors.map((error) => (error.cause instanceof LimitExceededError ? error.cause.retryAfterMs : null)).find((ms) => ms != null);
-  return retryAfterMs != null ? { "retry-after": String(Math.ceil(retryAfterMs / 1000)) } : {};
-}
 
 /**
  * Queries and mutations over HTTP without tRPC's fetch pipeline, in its
@@ -49,7 +34,7 @@ export function retryAfterHeaders(errors: readonly TRPCError[]): Record<string, 
 export class ProcedureCalls {
   constructor(
     private readonly services: ApiServices,
-    private readonly onError: (report: ProcedureCallErrorReport) => void,
+    private readonly onError: ReportError,
   ) {}
 
   /** Serve the request if it is a plain query or mutation; false leaves it to tRPC's handler. */
@@ -132,20 +117,12 @@ interface Recognised {
 
 /**
  * The call's inputs, read once for the whole batch: the `?input=` of a query
- * or the JSON body of a mutation. As in tRPC's handler, a failure to read
- * them is each call's failure: a body over the limit is PAYLOAD_TOO_LARGE,
- * anything else (not JSON) BAD_REQUEST caused by the parser's error.
+ * or the JSON body of a mutation (an empty body is not JSON, as fetch's
+ * `json()` says). As in tRPC's handler, a failure to read them is each call's
+ * failure: a body over the limit is PAYLOAD_TOO_LARGE, anything else BAD_REQUEST.
  */
 async function readInputs(req: IncomingMessage, call: Recognised, maxBodyBytes: number): Promise<unknown> {
-  try {
-    if (call.type === "mutation") return JSON.parse(await readBody(req, maxBodyBytes));
-    // A query without ?input= has no input; an empty body is not JSON (as fetch's `json()` says).
-    const text = call.search.get("input");
-    return text ? JSON.parse(text) : undefined;
-  } catch (cause) {
-    if (cause instanceof TRPCError) throw cause;
-    throw new TRPCError({ code: "BAD_REQUEST", message: cause instanceof Error ? cause.message : "Invalid input", cause });
-  }
+  return call.type === "mutation" ? parseJsonInput(await readBody(req, maxBodyBytes)) : queryInput(call.search);
 }
 
 function pick(inputs: unknown, batched: boolean, index: number): unknown {
@@ -157,10 +134,6 @@ function pick(inputs: unknown, batched: boolean, index: number): unknown {
 function procedureType(value: unknown): string | undefined {
   if (typeof value !== "function" || !("_def" in value) || !isRecord(value._def)) return undefined;
   return typeof value._def.type === "string" ? value._def.type : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
@@ -179,11 +152,12 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
     };
     const onEnd = () => {
       cleanup();
-      resolve(chunks.length === 1 && chunks[0] ? chunks[0].toString("utf8") : Buffer.concat(chunks).toString("utf8"));
+      resolve(Buffer.concat(chunks, size).toString("utf8"));
     };
     const onError = (error: Error) => {
+      // The client went away mid-body: the call fails as a bad request, as in tRPC's handler.
       cleanup();
-      reject(error);
+      reject(new TRPCError({ code: "BAD_REQUEST", message: error.message, cause: error }));
     };
     const cleanup = () => {
       req.off("data", onData);

@@ -1,5 +1,4 @@
 import type { AddressInfo } from "node:net";
-import type { TRPCError } from "@trpc/server";
 import { createServer } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { WebSocketServer } from "ws";
@@ -13,7 +12,8 @@ import { silent, type Log } from "./logger";
 import { SubscriptionLeases } from "./subscription-leases";
 import { SubmitBatcher } from "./submit-batcher";
 import { CountCompaction } from "./count-compaction";
-import { ProcedureCalls, retryAfterHeaders } from "./procedure-calls";
+import { ProcedureCalls } from "./procedure-calls";
+import { retryAfterHeaders, type ReportError } from "./beside-trpc";
 import { TokenChecks } from "./token-checks";
 import { ApiMetrics } from "./api-metrics";
 import { handleOpsRequest, type OpsEndpoints } from "@conveyor/observability";
@@ -85,7 +85,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     },
   };
   const allowed = new Set(options.corsOrigins ?? []);
-  const reportError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
+  const reportError: ReportError = ({ error, path }) => {
     // Never the input: it may hold secrets.
     if (error.code === "INTERNAL_SERVER_ERROR") {
       log({ level: "error", message: "procedure failed", procedure: path ?? null, ...describeFailure(error) });
