@@ -21,6 +21,7 @@ describe("pnpm bench --smoke", () => {
       "latency (one at a time, idle): submit → handler start",
       "latency (200 runs/s): submit → started event",
       "latency (half capacity",
+      "latency reference, graphile-worker over HTTP (200 runs/s): submit → task start",
       "latency: raw graphile-worker",
       "progress:",
       "fan-out websocket:",

@@ -4,10 +4,11 @@ import { enqueueThroughput } from "./scenarios/enqueue";
 import { progressDelivery } from "./scenarios/fan-out";
 import { graphileIdleLatency } from "./scenarios/graphile-latency";
 import { growth } from "./scenarios/growth";
-import { submitToStart, type LatencyMode } from "./scenarios/latency";
+import { peerSubmitToStart, submitToStart, type LatencyMode, type LatencyPeer } from "./scenarios/latency";
 import { bullmqProcessing, conveyorProcessing, graphileProcessing } from "./scenarios/processing";
 import { statementsPerRun, withDelay } from "./scenarios/round-trips";
 import { conveyorSubmits, submitThroughput } from "./scenarios/submit";
+import { redisAnswers } from "./redis";
 import { round } from "./stats";
 
 export { toMarkdown, type BenchReport, type BenchRow, type BenchTarget } from "./report";
@@ -133,6 +134,21 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         { scenario: `latency (${label}): submit → started event at a subscriber p50`, figure: event.p50, unit: "ms", target: atMost(handler.p50 + 10, "<= handler p50 + 10") },
         { scenario: `latency (${label}): submit → started event at a subscriber p99`, figure: event.p99, unit: "ms", target: atMost(handler.p99 + 10, "<= handler p99 + 10") },
       );
+    }
+    // The same modes and load generator against the peers: what the least work between an HTTP submit and a handler's start costs here.
+    const peers: LatencyPeer[] = (await redisAnswers(options.redisUrl)) ? ["graphile-worker", "BullMQ"] : ["graphile-worker"];
+    for (const peer of peers) {
+      log(`latency: ${peer} behind a bare HTTP endpoint…`);
+      const results = await peerSubmitToStart(options.serverUrl, options.redisUrl, peer, modes);
+      results.forEach((handler, index) => {
+        const mode = modes[index];
+        if (!mode) return;
+        const label = mode.kind === "one at a time" ? "one at a time, idle" : mode.label;
+        rows.push(
+          { scenario: `latency reference, ${peer} over HTTP (${label}): submit → task start p50`, figure: handler.p50, unit: "ms" },
+          { scenario: `latency reference, ${peer} over HTTP (${label}): submit → task start p99`, figure: handler.p99, unit: "ms" },
+        );
+      });
     }
     log("latency: raw graphile-worker, one at a time…");
     const graphile = await graphileIdleLatency(options.serverUrl, small ? 10 : 200);

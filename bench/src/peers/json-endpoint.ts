@@ -24,7 +24,7 @@ export async function serveJsonSubmits(port: number, add: (type: string, input: 
   return { url: `http://127.0.0.1:${bound}/submit` };
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
+export async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   return Buffer.concat(chunks).toString("utf8");

@@ -47,7 +47,7 @@ export async function submitThroughput(serverUrl: string, redisUrl: string, opti
 
 /**
  * `jobs.submit` runs per second from `clients` concurrent clients, sending
- * the request the peers get (`postJson`: the same fetch, the same body) with
+ * the request the peers get (`postJson`: the same client, the same body) with
  * the token, so the figures compare the servers rather than the clients, which
  * share this machine's two cores with them (the tRPC client costs about twice
  * the CPU per call of a bare fetch). `BENCH_CLIENT=trpc` sends them through
@@ -75,13 +75,18 @@ export async function conveyorSubmits(serverUrl: string, count: number, clients:
 
 async function peerSubmits(entry: string, options: SubmitOptions, prepare: () => Promise<{ env: Record<string, string>; drop(): Promise<void> }>): Promise<number> {
   const backend = await prepare();
-  const port = await freePort();
-  const peer = await startChild(entry, { ...backend.env, PORT: String(port) }, "peer listening");
+  const peer = await startHttpPeer(entry, backend.env);
   try {
-    const url = `http://127.0.0.1:${port}/submit`;
-    return await submitLoop(options.count, Array.from({ length: options.clients }, () => url), (target, n) => postJson(target, { type: "webhook.deliver", input: webhookInput(n) }));
+    return await submitLoop(options.count, Array.from({ length: options.clients }, () => peer.url), (target, n) => postJson(target, { type: "webhook.deliver", input: webhookInput(n) }));
   } finally {
     await peer.stop();
     await backend.drop();
   }
+}
+
+/** A peer's process serving HTTP (an endpoint of `src/peers/`), on a free port; resolves once it listens. */
+export async function startHttpPeer(entry: string, env: Record<string, string>, path = "/submit"): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const peer = await startChild(entry, { ...env, PORT: String(port) }, "peer listening");
+  return { url: `http://127.0.0.1:${port}${path}`, stop: () => peer.stop() };
 }
