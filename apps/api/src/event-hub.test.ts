@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { RunEvent } from "@conveyor/db";
-import { HubSubscription } from "./event-hub";
+import { catalog } from "@conveyor/jobs";
+import { claimRuns, submit, writeLogs, type RunEvent } from "@conveyor/db";
+import { createTestDatabase } from "@conveyor/db/testing";
+import { EventHub, HubSubscription } from "./event-hub";
 
 const runA = "00000000-0000-4000-8000-00000000000a";
 const runB = "00000000-0000-4000-8000-00000000000b";
@@ -49,5 +51,33 @@ describe("a subscriber that falls behind", () => {
       received.push(...(await drain(subscription, 1)));
     }
     expect(received).toEqual([1, 2, 3]);
+  });
+});
+
+describe("the hub", () => {
+  it("delivers announced events in the order they were written, holding back the ones after an event it must read", async () => {
+    const { db, url } = await createTestDatabase();
+    const hub = new EventHub(url);
+    await hub.start();
+    try {
+      const controller = new AbortController();
+      const subscription = hub.subscribe(null, controller.signal);
+      const { id } = await submit(db, catalog, { type: "document.analyze", input: { text: "Hello world." } });
+      await claimRuns(db.$client, [{ runId: id, attempt: 1 }], { workerId: "test-worker", startedAt: new Date().toISOString() });
+      const at = new Date().toISOString();
+      // One line too large to travel in a notification (the hub reads it), between small ones that do.
+      const messages = ["small 1", `large ${"x".repeat(5_000)}`, "small 2", "small 3"];
+      for (const message of messages) await writeLogs(db.$client, [{ id, attempt: 1, level: "info", message, fields: null, at }]);
+      const received: string[] = [];
+      while (received.length < 2 + messages.length) {
+        const item = await subscription.next();
+        if (item?.kind === "event") received.push(item.event.kind === "log" ? String(item.event.data?.message).slice(0, 7) : item.event.kind);
+      }
+      expect(received).toEqual(["queued", "started", "small 1", "large x", "small 2", "small 3"]);
+      controller.abort();
+    } finally {
+      await hub.stop();
+      await db.$client.end();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import postgres from "postgres";
-import { closeDatabase, createDatabase, readEventsByIds, type Database, type RunEvent } from "@conveyor/db";
+import { closeDatabase, createDatabase, parseAnnouncement, readEventsByIds, type Database, type RunEvent } from "@conveyor/db";
 
 /** What a subscription receives: an event, or word that events may have been missed and must be re-read. */
 export type HubItem = { kind: "event"; event: RunEvent } | { kind: "resync" };
@@ -9,15 +9,18 @@ const maxBuffered = 5_000;
 
 /**
  * One LISTEN connection per API process, fanned out to every subscriber of
- * this process. A NOTIFY carries only event ids; the hub reads the announced
- * events in one query per batch (only when someone listens) and hands each
- * to the subscribers of its run and to those watching all runs, in the order
- * Postgres announced them.
+ * this process. A NOTIFY carries the events themselves (see
+ * `parseAnnouncement`), so the hub hands each to the subscribers of its run
+ * and to those watching all runs as it arrives, in the order Postgres
+ * announced them; an event too large for a notification comes as its id,
+ * and the hub reads those in one query per batch (only when someone
+ * listens), holding back what was announced after them meanwhile.
  */
 export class EventHub {
   private readonly byRun = new Map<string, Set<HubSubscription>>();
   private readonly everything = new Set<HubSubscription>();
-  private announced: number[] = [];
+  /** Announced and not yet delivered: events, and ids of events still to be read. */
+  private announced: (RunEvent | number)[] = [];
   private reading: Promise<void> | null = null;
   private listener: postgres.Sql | null = null;
   /**
@@ -93,19 +96,36 @@ export class EventHub {
 
   private onAnnounced(payload: string): void {
     if (this.subscriberCount === 0) return;
-    for (const id of payload.split(",")) this.announced.push(Number(id));
+    let items: (RunEvent | number)[];
+    try {
+      items = parseAnnouncement(payload);
+    } catch {
+      // Not an announcement this API understands: the events are in the table, streams catch up from there.
+      for (const subscription of this.all()) subscription.push({ kind: "resync" });
+      return;
+    }
+    if (this.reading === null && items.every((item) => typeof item !== "number")) {
+      for (const item of items) if (typeof item !== "number") this.deliver(item);
+      return;
+    }
+    this.announced.push(...items);
     this.reading ??= this.readAnnounced();
   }
 
-  /** Read everything announced so far in one query, deliver it, repeat while more arrives. */
+  /** Read the events announced by id so far in one query, deliver everything in order, repeat while more arrives. */
   private async readAnnounced(): Promise<void> {
     try {
       while (this.announced.length > 0) {
-        const ids = this.announced;
+        const items = this.announced;
         this.announced = [];
         try {
           if (!this.reader) return;
-          for (const event of await readEventsByIds(this.reader, ids)) this.deliver(event);
+          const ids = items.filter((item): item is number => typeof item === "number");
+          const read = new Map((await readEventsByIds(this.reader, ids)).map((event) => [event.id, event]));
+          for (const item of items) {
+            const event = typeof item === "number" ? read.get(item) : item;
+            if (event) this.deliver(event);
+          }
         } catch {
           // The events are in the table; streams that missed them catch up from there.
           for (const subscription of this.all()) subscription.push({ kind: "resync" });

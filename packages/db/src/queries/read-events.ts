@@ -1,4 +1,6 @@
 import { and, asc, eq, gt } from "drizzle-orm";
+import { z } from "zod";
+import { runEventKinds } from "@conveyor/jobs";
 import type { Database } from "../client";
 import { runEvents, runs } from "../schema";
 import { toRunEvent, type RunEvent } from "../run-view";
@@ -53,4 +55,47 @@ export async function readEventsByIds(db: Database, ids: readonly number[]): Pro
      where e.id = any(${ids.map(String)}::bigint[])
      order by e.id`;
   return rows.map((row) => ({ ...row, id: Number(row.id), at: new Date(row.at), data: row.data ?? null }));
+}
+
+/** What an event's `data` may hold (`RunEventData`), as the announcement trigger writes it. */
+const announcedData = z
+  .object({
+    attempt: z.number().optional(),
+    workerId: z.string().optional(),
+    percent: z.number().optional(),
+    message: z.string().nullable().optional(),
+    data: z.unknown().optional(),
+    level: z.enum(["info", "warn"]).optional(),
+    fields: z.record(z.string(), z.unknown()).nullable().optional(),
+    error: z.string().optional(),
+    nextAttemptAt: z.string().optional(),
+    runAt: z.string().optional(),
+    reason: z.string().optional(),
+  })
+  // A field added to RunEventData later travels through rather than being dropped here.
+  .loose()
+  .nullable();
+
+const announcedEvent = z.object({
+  id: z.number().int(),
+  runId: z.string(),
+  ownerId: z.string(),
+  type: z.string(),
+  kind: z.enum(runEventKinds),
+  at: z.string().transform((at) => new Date(at)),
+  data: announcedData,
+});
+
+/** An announcement: events in the order they were written; an id stands for an event too large to travel in it. */
+const announcement = z.array(z.union([z.number().int(), announcedEvent]));
+
+/**
+ * The events a `conveyor_events` notification carries (see migration
+ * 0015): each as a `RunEvent`, or its id when it was too large to travel
+ * in the notification and must be read with `readEventsByIds`. A payload of
+ * comma-separated ids is what the trigger sent before that migration.
+ */
+export function parseAnnouncement(payload: string): (RunEvent | number)[] {
+  if (!payload.startsWith("[")) return payload.split(",").map(Number);
+  return announcement.parse(JSON.parse(payload));
 }
