@@ -1,5 +1,5 @@
-import pg from "pg";
-import { Logger, makeWorkerUtils, run as runGraphile } from "graphile-worker";
+import { makeWorkerUtils } from "graphile-worker";
+import { startReferenceRunner } from "../peers/graphile-reference-runner";
 import { nowMs } from "../catalog";
 import { freshDatabase } from "../databases";
 import { sleep, summarise, type Percentiles } from "../stats";
@@ -12,19 +12,8 @@ import { sleep, summarise, type Percentiles } from "../stats";
  */
 export async function graphileIdleLatency(serverUrl: string, count: number): Promise<Percentiles> {
   const database = await freshDatabase(serverUrl, "graphilelatency", "graphile");
-  const pool = new pg.Pool({ connectionString: database.url, max: 22 });
-  pool.on("error", () => {});
-  pool.on("connect", (client) => client.on("error", () => {}));
   let onStart: (at: number) => void = () => {};
-  const runner = await runGraphile({
-    pgPool: pool,
-    concurrency: 20,
-    noHandleSignals: true,
-    pollInterval: 200,
-    crontab: "",
-    logger: new Logger(() => () => {}),
-    taskList: { noop: async () => onStart(nowMs()) },
-  });
+  const { pool, runner } = await startReferenceRunner(database.url, { noop: async () => onStart(nowMs()) });
   const utils = await makeWorkerUtils({ pgPool: pool });
   try {
     const samples: number[] = [];

@@ -16,6 +16,16 @@ afterAll(() => listener.end());
 const announced = () => payloads.flatMap(parseAnnouncement);
 const idOf = (item: RunEvent | number) => (typeof item === "number" ? item : item.id);
 
+/** A started run whose queued and started events were announced, with nothing left in `payloads`: only what follows is counted. */
+async function runningRunAnnounced(): Promise<string> {
+  const { id } = await submit(db, catalog, { type: "document.analyze", input: { text: "Hello world." } });
+  payloads.length = 0;
+  await claimRuns(db.$client, [{ runId: id, attempt: 1 }], { workerId: "test-worker", startedAt: new Date().toISOString() });
+  await waitFor("the started event announced", async () => (announced().some((item) => typeof item !== "number" && item.kind === "started") ? true : undefined));
+  payloads.length = 0;
+  return id;
+}
+
 describe("the conveyor_events announcement", () => {
   it("carries each event as the API's live streams deliver it, so they need no read", async () => {
     payloads.length = 0;
@@ -29,12 +39,7 @@ describe("the conveyor_events announcement", () => {
   });
 
   it("sends an event too large for a notification by its id, keeps the order, and splits a batch under the 8000-byte limit", async () => {
-    const { id } = await submit(db, catalog, { type: "document.analyze", input: { text: "Hello world." } });
-    payloads.length = 0;
-    await claimRuns(db.$client, [{ runId: id, attempt: 1 }], { workerId: "test-worker", startedAt: new Date().toISOString() });
-    // Its queued and started events first, so that only the lines' announcements are counted.
-    await waitFor("the started event announced", async () => (announced().some((item) => typeof item !== "number" && item.kind === "started") ? true : undefined));
-    payloads.length = 0;
+    const id = await runningRunAnnounced();
     const at = new Date().toISOString();
     const lines = Array.from({ length: 16 }, (_, n) => ({
       id,
@@ -61,11 +66,7 @@ describe("the conveyor_events announcement", () => {
   });
 
   it("announces a large batch (a worker's, under load) by ids only, which cost the drain less to write", async () => {
-    const { id } = await submit(db, catalog, { type: "document.analyze", input: { text: "Hello world." } });
-    payloads.length = 0;
-    await claimRuns(db.$client, [{ runId: id, attempt: 1 }], { workerId: "test-worker", startedAt: new Date().toISOString() });
-    await waitFor("the started event announced", async () => (announced().some((item) => typeof item !== "number" && item.kind === "started") ? true : undefined));
-    payloads.length = 0;
+    const id = await runningRunAnnounced();
     const at = new Date().toISOString();
     await writeLogs(db.$client, Array.from({ length: 40 }, (_, n) => ({ id, attempt: 1, level: "info" as const, message: `line ${n}`, fields: null, at })));
     await waitFor("every line announced", async () => (announced().length === 40 ? true : undefined));
