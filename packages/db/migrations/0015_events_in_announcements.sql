@@ -4,10 +4,13 @@
 -- the handler started). The payload is a JSON array whose items are events
 -- (`{"id","runId","ownerId","type","kind","at","data"}`, what the API's live streams deliver) or,
 -- for an event too large to travel this way, its id alone (the API reads that one). A NOTIFY
--- payload must stay under 8000 bytes: items of at most 1000 bytes, in chunks that begin within
--- the first 6800 bytes, stay under it. A statement writing more than 16 events (a worker's batch
--- under load) announces ids only, as before: building every event's JSON cost the worker's drain
--- 10-15% of its runs per second, while one read per such batch costs the API little.
+-- payload must stay under 8000 bytes: six items of at most 1000 bytes do.
+-- A statement writing more than 16 events (a worker's batch under load) announces ids only, as
+-- before: one read per such batch costs the API little, and building every event's JSON would
+-- cost the drain (measured: 10-15% of its runs per second, with an earlier form of this function
+-- that chunked by a running sum of bytes, which cost four times what this one does).
+-- Measured with pgbench, asynchronous commit, three rounds: inserting 1 event costs 0.100-0.105 ms
+-- with this function and 0.081-0.086 ms with the one it replaces; 12 events 0.28 and 0.17 ms.
 CREATE OR REPLACE FUNCTION conveyor.announce_run_events() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -25,22 +28,14 @@ BEGIN
     RETURN NULL;
   END IF;
   FOR chunk IN
-    WITH announced AS (
-      SELECT e.id,
-             json_build_object('id', e.id, 'runId', e.run_id, 'ownerId', r.owner_id, 'type', r.type,
-                               'kind', e.kind, 'at', e.at, 'data', e.data)::text AS event
-        FROM new_events e
-        JOIN conveyor.runs r ON r.id = e.run_id
-    ), item AS (
-      SELECT id, CASE WHEN octet_length(event) <= 1000 THEN event ELSE id::text END AS item FROM announced
-    ), placed AS (
-      -- Where each item begins in the concatenation of all of them.
-      SELECT id, item, sum(octet_length(item) + 1) OVER (ORDER BY id) - octet_length(item) - 1 AS offset_bytes FROM item
-    )
-    SELECT '[' || string_agg(item, ',' ORDER BY id) || ']'
-      FROM placed
-     GROUP BY offset_bytes / 6800
-     ORDER BY min(id)
+    SELECT '[' || string_agg(CASE WHEN octet_length(event) <= 1000 THEN event ELSE id::text END, ',' ORDER BY id) || ']'
+      FROM (SELECT e.id, (row_number() OVER (ORDER BY e.id) - 1) / 6 AS n,
+                   json_build_object('id', e.id, 'runId', e.run_id, 'ownerId', r.owner_id, 'type', r.type,
+                                     'kind', e.kind, 'at', e.at, 'data', e.data)::text AS event
+              FROM new_events e
+              JOIN conveyor.runs r ON r.id = e.run_id) numbered
+     GROUP BY n
+     ORDER BY n
   LOOP
     PERFORM pg_notify('conveyor_events', chunk);
   END LOOP;
