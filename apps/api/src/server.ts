@@ -119,7 +119,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       res.setHeader("access-control-max-age", "600");
     }
     if (req.method === "OPTIONS") {
-      // A preflight: allowed origins get the headers above; any other is refused.
+      // A preflight: allowed origins get the headers above; every other origin is refused.
       res.writeHead(origin && allowed.has(origin) ? 204 : 403).end();
       return;
     }

@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 
 /**
  * The smallest HTTP JSON endpoint a team would put in front of a queue
@@ -19,9 +18,15 @@ export async function serveJsonSubmits(port: number, add: (type: string, input: 
         response.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: String(error) }));
       });
   });
+  return { url: `${await listenOnLoopback(server, port)}/submit` };
+}
+
+/** Listen on 127.0.0.1 at `port` (0: a free port); resolves with the server's origin, e.g. http://127.0.0.1:40123. */
+export async function listenOnLoopback(server: Server, port: number): Promise<string> {
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  const { port: bound } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${bound}/submit` };
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error(`expected a TCP address, got ${String(address)}`);
+  return `http://127.0.0.1:${address.port}`;
 }
 
 export async function readBody(request: IncomingMessage): Promise<string> {

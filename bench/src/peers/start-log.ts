@@ -6,16 +6,15 @@
  * Conveyor's `started` events, instead of polling.
  */
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { nowMs } from "../catalog";
-import { readBody } from "./json-endpoint";
+import { listenOnLoopback, readBody } from "./json-endpoint";
 
 const answerWithinMs = 30_000;
 
 export interface StartLog {
   /** Note that job `id`'s handler starts now. */
   note(id: string): void;
-  /** Serve `/started` on `port` (0: any free one); resolves with its URL. */
+  /** Serve `/started` on `port` (0: a free port); resolves with its URL. */
   serve(port: number): Promise<string>;
 }
 
@@ -45,9 +44,7 @@ export function startLog(): StartLog {
           })
           .catch((error: unknown) => response.writeHead(504, { "content-type": "application/json" }).end(JSON.stringify({ error: String(error) })));
       });
-      await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-      const { port: bound } = server.address() as AddressInfo;
-      return `http://127.0.0.1:${bound}/started`;
+      return `${await listenOnLoopback(server, port)}/started`;
     },
   };
 }
