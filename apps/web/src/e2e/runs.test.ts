@@ -23,7 +23,9 @@ let page: Page;
 let documentRunId = "";
 
 beforeAll(async () => {
-  stack = await startWebStack();
+  // Every progress report is written (not one per 100 ms, the default), so the bar passes through
+  // values between 0 and 100 even when the whole analysis takes only a few frames on a fast machine.
+  stack = await startWebStack({ workerEnv: { CONVEYOR_PROGRESS_INTERVAL_MS: "0" } });
   // 10,000 waiting runs are seeded below; the default cap on unfinished runs would refuse later submissions.
   token = await stack.token({ ownerId: "alice", maxUnfinishedRuns: 1_000_000 });
   api = apiClient(token);
