@@ -58,7 +58,7 @@ export async function startChild(entry: string, env: Record<string, string>, rea
   return {
     pid,
     rssMb: () => readRssMb(measured()),
-    cpuSeconds: () => readCpuSeconds(measured()),
+    cpuSeconds: () => processCpuSeconds(measured()),
     async stop() {
       child.kill("SIGTERM");
       await exited;
@@ -80,7 +80,8 @@ function readRssMb(pid: number): number {
   return match?.[1] ? Number(match[1]) / 1024 : Number.NaN;
 }
 
-function readCpuSeconds(pid: number): number {
+/** A process's CPU time so far, user and system, in seconds (from /proc). */
+export function processCpuSeconds(pid: number): number {
   // Fields after the command name: utime is the 14th field, stime the 15th (clock ticks, 100 a second).
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
