@@ -80,12 +80,11 @@ async function executeAttempt(
   const scrub = (text: string) => (secrets.length > 0 ? scrubSecrets(text, secrets) : text);
   const log = logger.forRun(run, scrub);
 
-  // One controller per attempt, aborted by the timeout or by any stop signal
-  // (AbortSignal.any costs more per run than this, and runs are many).
+  // One controller per attempt, aborted by the timeout, a cancel or any stop signal (through the
+  // registry of running attempts; AbortSignal.any costs more per run than this, and runs are many).
   const attempt = new AbortController();
   const timer = setTimeout(() => attempt.abort(new AttemptTimeoutError(run.timeoutMs)), run.timeoutMs);
-  const unlink = abortWith(attempt, deps.stopSignals);
-  const untrack = deps.running.add(run.id, attempt);
+  const untrack = deps.running.add(run.id, attempt, deps.stopSignals);
   const signal = attempt.signal;
   const progress: JobContext["progress"] = (percent, message, data) => {
     if (!Number.isFinite(percent)) return;
@@ -129,7 +128,6 @@ async function executeAttempt(
   const invocation = bound.invoke(mergeSensitive(run.input, run.secrets), ctx);
   if (!invocation.ok) {
     clearTimeout(timer);
-    unlink();
     untrack();
     const error = scrub(`input no longer matches the contract: ${describe(invocation.issues)}`);
     return finish(writer.fail({ id: run.id, attempt: run.attempts, error, nextAttemptAt: null }), "failed");
@@ -170,7 +168,6 @@ async function executeAttempt(
     return finish(writer.fail({ id: run.id, attempt: run.attempts, error: message, nextAttemptAt }), final ? "failed" : "retrying");
   } finally {
     clearTimeout(timer);
-    unlink();
     untrack();
   }
 }
@@ -206,19 +203,4 @@ function describe(issues: readonly FieldIssue[]): string {
 function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return String(error);
-}
-
-/** Abort `controller` when any of `signals` aborts, with its reason; returns the function that unlinks them. */
-function abortWith(controller: AbortController, signals: readonly AbortSignal[]): () => void {
-  const onAbort = (event: Event) => {
-    const source = event.target;
-    controller.abort(source instanceof AbortSignal ? source.reason : undefined);
-  };
-  for (const signal of signals) {
-    if (signal.aborted) controller.abort(signal.reason);
-    else signal.addEventListener("abort", onAbort, { once: true });
-  }
-  return () => {
-    for (const signal of signals) signal.removeEventListener("abort", onAbort);
-  };
 }

@@ -6,26 +6,59 @@ export class RunCancelledError extends Error {
   }
 }
 
+/** An attempt being executed, and the stop signals that abort it. */
+interface TrackedAttempt {
+  controller: AbortController;
+  stopSignals: readonly AbortSignal[];
+}
+
 /**
  * The attempts executing in this process, by run id, so that a cancel
- * announced by Postgres (from any API process) reaches the right signal.
+ * announced by Postgres (from any API process) reaches the right signal,
+ * and a stop signal reaches every attempt it concerns.
  */
 export class RunningAttempts {
-  private readonly byRun = new Map<string, AbortController>();
+  private readonly byRun = new Map<string, TrackedAttempt>();
+  /** Stop signals this registry listens to: one listener each, however many attempts run. */
+  private readonly watched = new WeakSet<AbortSignal>();
 
-  /** Track an attempt until the returned function is called. */
-  add(runId: string, controller: AbortController): () => void {
-    this.byRun.set(runId, controller);
+  /**
+   * Track an attempt until the returned function is called, aborting it (with the signal's
+   * reason) when any of `stopSignals` aborts. The signals are shared by every attempt (the
+   * worker's), so one listener each serves them all: a listener per attempt would pile up past
+   * Node's limit of 10 per signal at any concurrency above that, and cost two calls per run.
+   */
+  add(runId: string, controller: AbortController, stopSignals: readonly AbortSignal[] = []): () => void {
+    const tracked = { controller, stopSignals };
+    this.byRun.set(runId, tracked);
+    for (const signal of stopSignals) {
+      if (signal.aborted) controller.abort(signal.reason);
+      else this.watch(signal);
+    }
     return () => {
-      if (this.byRun.get(runId) === controller) this.byRun.delete(runId);
+      if (this.byRun.get(runId) === tracked) this.byRun.delete(runId);
     };
   }
 
   cancel(runId: string): void {
-    this.byRun.get(runId)?.abort(new RunCancelledError());
+    this.byRun.get(runId)?.controller.abort(new RunCancelledError());
   }
 
   get runIds(): string[] {
     return [...this.byRun.keys()];
+  }
+
+  private watch(signal: AbortSignal): void {
+    if (this.watched.has(signal)) return;
+    this.watched.add(signal);
+    signal.addEventListener(
+      "abort",
+      () => {
+        for (const { controller, stopSignals } of this.byRun.values()) {
+          if (stopSignals.includes(signal)) controller.abort(signal.reason);
+        }
+      },
+      { once: true },
+    );
   }
 }

@@ -125,6 +125,8 @@ const handlers = defineHandlers(catalog, {
 const { db, url } = await createTestDatabase();
 // The shutdown test needs a database no other worker polls.
 const isolated = await createTestDatabase();
+// So does the 20-attempt stop, whose runs must have every slot to themselves.
+const crowded = await createTestDatabase();
 let worker: ConveyorWorker;
 beforeAll(async () => {
   worker = await startWorker({ databaseUrl: url, catalog, handlers, concurrency: 4, pollIntervalMs: 200, quiet: true });
@@ -502,5 +504,31 @@ describe("graceful shutdown", () => {
     const [job] = await isolated.db.$client<{ attempt: number }[]>`
       select (payload->>'attempt')::int as attempt from graphile_worker._private_jobs where key = ${`run:${id}`}`;
     expect(job?.attempt).toBe(2);
+  });
+
+  it("stops 20 attempts at once without piling listeners onto the worker's stop signal", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => void (warning.name === "MaxListenersExceededWarning" && warnings.push(warning));
+    process.on("warning", onWarning);
+    try {
+      const busy = await startWorker({ databaseUrl: crowded.url, catalog, handlers, concurrency: 20, shutdownGraceMs: 300, quiet: true });
+      const ids = await Promise.all(
+        Array.from({ length: 20 }, async () => (await submit(crowded.db, catalog, { type: "test.steps", input: { steps: 1, waitForAbort: true } })).id),
+      );
+      await waitFor("all 20 attempts to be running", async () => {
+        const runs = await Promise.all(ids.map((id) => getRun(crowded.db, systemViewer, id)));
+        return runs.every((run) => run.status === "running") ? true : undefined;
+      });
+      await busy.stop();
+      // Every attempt still heard the stop, and each run was released for another attempt.
+      expect(ids.filter((id) => abortReasons.has(id))).toEqual(ids);
+      const runs = await Promise.all(ids.map((id) => getRun(crowded.db, systemViewer, id)));
+      expect(runs.map((run) => run.status)).toEqual(ids.map(() => "scheduled"));
+      // Node reports the warning on a later tick: give it one before looking.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((warning) => warning.message)).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 });
