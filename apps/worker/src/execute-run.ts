@@ -80,7 +80,7 @@ async function executeAttempt(
   const scrub = (text: string) => (secrets.length > 0 ? scrubSecrets(text, secrets) : text);
   const log = logger.forRun(run, scrub);
 
-  // One controller per attempt, aborted by the timeout, a cancel or any stop signal (through the
+  // One controller per attempt, aborted by the timeout, a cancel or a stop signal (through the
   // registry of running attempts; AbortSignal.any costs more per run than this, and runs are many).
   const attempt = new AbortController();
   const timer = setTimeout(() => attempt.abort(new AttemptTimeoutError(run.timeoutMs)), run.timeoutMs);

@@ -24,9 +24,9 @@ export class RunningAttempts {
 
   /**
    * Track an attempt until the returned function is called, aborting it (with the signal's
-   * reason) when any of `stopSignals` aborts. The signals are shared by every attempt (the
+   * reason) when one of `stopSignals` aborts. The signals are shared by every attempt (the
    * worker's), so one listener each serves them all: a listener per attempt would pile up past
-   * Node's limit of 10 per signal at any concurrency above that, and cost two calls per run.
+   * Node's limit of 10 per signal at every concurrency above that, and cost two calls per run.
    */
   add(runId: string, controller: AbortController, stopSignals: readonly AbortSignal[] = []): () => void {
     const tracked = { controller, stopSignals };

@@ -9,7 +9,7 @@
  *
  * - `claim`: Conveyor's shape. A batched update starts the runs durably (and reads their input)
  *   before the handlers run; the handler's slot is freed when it returns; the outcomes are
- *   written in batches afterwards. A worker that dies at any moment leaves a run its successor
+ *   written in batches afterwards. A worker that dies at whatever moment leaves a run its successor
  *   finds by its worker.
  * - `coalesced-held`: no start write; start and finish go in one batched update, and the slot
  *   is held until it lands (so a crash before it leaves graphile-worker's job to run again).
