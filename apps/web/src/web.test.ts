@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { createServer, type ViteDevServer } from "vite";
 import { createToken, revokeToken } from "@conveyor/db";
+import { waitFor } from "@conveyor/db/testing";
 import { freePort } from "@conveyor/db/free-port";
 import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
 import { startWebStack, type WebStack } from "./testing/web-stack";
@@ -205,6 +206,14 @@ describe("the web app", () => {
     await settled;
 
     await revokeToken(stack.db, { ownerId: "alice", role: "user" }, revocable.info.id);
+    // The API hears of the revocation through Postgres a moment later: wait until it refuses the token,
+    // or the click below may still be answered from the few seconds the API trusts a checked token.
+    await waitFor("the API to refuse the revoked token", () =>
+      stack.client(revocable.token).jobs.types.query().then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error && / was revoked at /.test(error.message) ? true : undefined),
+      ),
+    );
     // The next call the app makes (the submit page's job types) is refused.
     await visitor.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Submit" }).click();
     await visitor.getByRole("alert").getByText(/^Signed out: token cvy_\S+… was revoked at /).waitFor({ timeout: 10_000 });
