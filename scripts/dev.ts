@@ -31,7 +31,9 @@ const turbo = spawn("pnpm", ["exec", "turbo", "run", "dev", "--ui=stream"], {
   cwd: root,
   stdio: "inherit",
   // Human-readable logs for people at a terminal (production logs are JSON lines).
-  env: { CONVEYOR_LOG_FORMAT: "pretty", ...process.env, DATABASE_URL: databaseUrl },
+  // Webhooks to local receivers (a test endpoint on this machine) are what developers try first;
+  // production refuses loopback and private addresses unless CONVEYOR_OUTBOUND_ALLOWED_HOSTS names them.
+  env: { CONVEYOR_LOG_FORMAT: "pretty", CONVEYOR_OUTBOUND_ALLOWED_HOSTS: "localhost,127.0.0.1,::1", ...process.env, DATABASE_URL: databaseUrl },
 });
 
 let stopping = false;

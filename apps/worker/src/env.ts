@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { allowedHostsSchema } from "./outbound/address-policy";
 
 /** The worker's settings, read once at start. */
 const envSchema = z.object({
@@ -10,6 +11,8 @@ const envSchema = z.object({
   /** Port of /metrics, /healthz and /readyz (0: a free port, logged at start). */
   CONVEYOR_WORKER_OPS_PORT: z.coerce.number().int().min(0).max(65_535).default(9465),
   CONVEYOR_WORKER_OPS_HOST: z.string().default("127.0.0.1"),
+  /** Hosts webhooks may reach even on loopback or private addresses (see outbound/address-policy.ts). */
+  CONVEYOR_OUTBOUND_ALLOWED_HOSTS: allowedHostsSchema,
 });
 
 export type WorkerEnv = z.infer<typeof envSchema>;

@@ -1,8 +1,14 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { webhookDeliver, type JobContext, type JobInput } from "@conveyor/jobs";
-import { deliverWebhook } from "./webhook-deliver";
+import { PermanentJobError, webhookDeliver, type JobContext, type JobInput } from "@conveyor/jobs";
+import { allowedHostsSetting } from "../outbound/address-policy";
+import { createWebhookDeliverer } from "./webhook-deliver";
+
+/** As the tests and `pnpm dev` run the worker: the loopback receiver admitted by name. */
+const deliverWebhook = createWebhookDeliverer({ allowedHosts: new Set(["127.0.0.1"]) });
+/** As production runs it, with nothing admitted. */
+const deliverByDefault = createWebhookDeliverer({ allowedHosts: new Set() });
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -20,6 +26,7 @@ beforeAll(async () => {
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       received.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8") });
+      if (request.url === "/moved") response.writeHead(302, { location: `${url}?redirected` });
       response.end("ok");
     });
   });
@@ -96,5 +103,61 @@ describe("deliverWebhook", () => {
     expect(request.headers).not.toHaveProperty("x-conveyor-signature");
     expect(request.headers).not.toHaveProperty("x-conveyor-timestamp");
     expect(request.headers["x-conveyor-run-id"]).toBe("run-1");
+    // The same key on every attempt of the run, so a receiver can drop repeats; the attempt beside it.
+    expect(request.headers["idempotency-key"]).toBe("run-1");
+    expect(request.headers["x-conveyor-attempt"]).toBe("1");
+  });
+
+  it("does not follow a redirect: the answer is the redirect, and the target is never requested", async () => {
+    const before = received.length;
+    const attempt = deliverWebhook(webhookDeliver.input.parse({ url: url.replace("/hook", "/moved"), payload: {} }), contextFor("run-2", []));
+    await expect(attempt).rejects.toThrow(new PermanentJobError("webhook answered 302 Found"));
+    expect(received.slice(before).map((request) => request.body)).toEqual(["{}"]);
+  });
+});
+
+describe("outbound requests to internal addresses", () => {
+  const refused = async (target: string) => {
+    const before = received.length;
+    const attempt = deliverByDefault(webhookDeliver.input.parse({ url: target, payload: {} }), contextFor("run-3", []));
+    const error: unknown = await attempt.then(() => undefined, (caught: unknown) => caught);
+    // Nothing reached the receiver, and the failure is permanent: another attempt is refused the same way.
+    expect(received.length).toBe(before);
+    expect(error).toBeInstanceOf(PermanentJobError);
+    return error instanceof Error ? error.message : "";
+  };
+
+  it("refuses loopback by IP, naming the address, the rule and the setting that admits a host", async () => {
+    expect(await refused(url)).toBe(
+      `refused to connect to 127.0.0.1: a loopback address. Outbound requests go only to public addresses; admit a host by naming it in ${allowedHostsSetting}`,
+    );
+  });
+
+  it("checks the address a name resolves to when connecting, not the name", async () => {
+    const port = new URL(url).port;
+    expect(await refused(`http://localhost:${port}/hook`)).toMatch(/^refused to connect to localhost \((127\.0\.0\.1|::1)\): a loopback address\./);
+  });
+
+  it("refuses IPv6 loopback, an IPv4-mapped loopback, private, link-local (metadata), CGNAT and unspecified addresses", async () => {
+    const port = new URL(url).port;
+    const cases: [string, string][] = [
+      [`http://[::1]:${port}/`, "loopback"],
+      [`http://[::ffff:127.0.0.1]:${port}/`, "loopback"],
+      ["http://10.0.0.8/", "private"],
+      ["http://192.168.1.1/", "private"],
+      ["http://172.16.0.1/", "private"],
+      ["http://[fd00:ec2::254]/", "private (unique local)"],
+      ["http://169.254.169.254/latest/meta-data/", "link-local (where cloud metadata services answer)"],
+      ["http://100.100.100.200/", "carrier-grade NAT"],
+      ["http://0.0.0.0/", "unspecified"],
+      ["http://224.0.0.1/", "multicast"],
+    ];
+    for (const [target, range] of cases) expect(await refused(target)).toContain(`: a ${range} address.`);
+  });
+
+  it("admits a host named in the allowlist", async () => {
+    const admitted = createWebhookDeliverer({ allowedHosts: new Set(["localhost"]) });
+    const output = await admitted(webhookDeliver.input.parse({ url: url.replace("127.0.0.1", "localhost"), payload: {} }), contextFor("run-4", []));
+    expect(output.status).toBe(200);
   });
 });

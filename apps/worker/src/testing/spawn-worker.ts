@@ -33,7 +33,8 @@ export async function spawnWorker(
   const child = spawn(process.execPath, entry.endsWith(".js") ? [...productionNodeFlags, entry] : ["--import", "tsx", entry], {
     cwd: workerRoot,
     // Any free port for /metrics: several workers share this machine in tests.
-    env: { ...process.env, DATABASE_URL: databaseUrl, CONVEYOR_WORKER_OPS_PORT: "0", ...env },
+    // Tests' webhook receivers listen on loopback, which the worker refuses unless allowed.
+    env: { ...process.env, DATABASE_URL: databaseUrl, CONVEYOR_WORKER_OPS_PORT: "0", CONVEYOR_OUTBOUND_ALLOWED_HOSTS: "127.0.0.1,localhost,::1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
