@@ -7,7 +7,7 @@ describe("the outbound address policy", () => {
     for (const address of ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"]) expect(refusedRange(address)).toBeUndefined();
   });
 
-  it("reads the allowlist as host names and IP literals, in any case and with IPv6 brackets", () => {
+  it("reads the allowlist as host names and IP literals, in upper or lower case and with IPv6 brackets", () => {
     const policy = outboundPolicyFromEnv({ CONVEYOR_OUTBOUND_ALLOWED_HOSTS: " Receiver.Internal, 127.0.0.1 ,[::1]," });
     expect([...policy.allowedHosts]).toEqual(["receiver.internal", "127.0.0.1", "::1"]);
     expect([...outboundPolicyFromEnv({}).allowedHosts]).toEqual([]);

@@ -1,6 +1,6 @@
 /**
  * Which addresses outbound requests (webhook deliveries) may reach. A user's
- * token can submit any URL, so without a policy the workers would POST
+ * token chooses the URL, so without a policy the workers would POST
  * wherever it points: the worker's own loopback, the private network, a
  * cloud's metadata service (169.254.169.254, fd00:ec2::254). By default only
  * public unicast addresses are admitted; hosts named in the allowlist

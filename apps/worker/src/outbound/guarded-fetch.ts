@@ -38,7 +38,7 @@ function guardedLookup(policy: OutboundPolicy): LookupFunction {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, "", 0);
       if (!policy.allowedHosts.has(normalizeHost(hostname))) {
-        // Every address the name has must be admitted: the socket may try any of them.
+        // Every address the name has must be admitted: the socket may try each of them.
         for (const { address } of addresses) {
           const range = refusedRange(address);
           if (range !== undefined) return callback(new OutboundRequestRefusedError(hostname, address, range), "", 0);
