@@ -3,10 +3,10 @@ import { toFieldIssues } from "@conveyor/db";
 import { backoffDelayMs, mergeSensitive, PermanentJobError, scrubSecrets, secretStringsOf, type JobContext } from "@conveyor/jobs";
 import type { BoundJob } from "./bind-handler";
 import { SpanKind } from "@opentelemetry/api";
-import { contextFromTraceParent, conveyorTracer, recordFailure } from "@conveyor/observability";
+import { contextFromTraceParent, conveyorTracer, recordFailure, tracingActive } from "@conveyor/observability";
 import type { RunStateWriter } from "./run-state-writer";
 import { scrubFields, type RunLogger } from "./run-logger";
-import { RunCancelledError, type RunningAttempts } from "./running-attempts";
+import { AttemptAbort, RunCancelledError, type RunningAttempts } from "./running-attempts";
 import type { ChildRunsFactory } from "./child-runs";
 
 /** Why an attempt's signal aborted; the message becomes the run's error. */
@@ -48,6 +48,8 @@ export async function executeRun(
     onProgress?: () => void;
   },
 ): Promise<FinishedAttempt> {
+  // No tracer provider, no span: even a no-op one costs a context per run.
+  if (!tracingActive()) return executeAttempt(run, bound, deps);
   // One span per attempt, a child of the span that submitted the run (its traceparent is stored with
   // the run), so a trace goes from the API's submit to every attempt in whichever worker ran it.
   return conveyorTracer().startActiveSpan(
@@ -80,12 +82,12 @@ async function executeAttempt(
   const scrub = (text: string) => (secrets.length > 0 ? scrubSecrets(text, secrets) : text);
   const log = logger.forRun(run, scrub);
 
-  // One controller per attempt, aborted by the timeout, a cancel or a stop signal (through the
-  // registry of running attempts; AbortSignal.any costs more per run than this, and runs are many).
-  const attempt = new AbortController();
+  // One abort per attempt, by the timeout, a cancel or a stop signal (through the registry of running
+  // attempts; AbortSignal.any costs more per run than this, and runs are many). Its AbortSignal is made
+  // only if the handler reads ctx.signal or waits for children.
+  const attempt = new AttemptAbort();
   const timer = setTimeout(() => attempt.abort(new AttemptTimeoutError(run.timeoutMs)), run.timeoutMs);
   const untrack = deps.running.add(run.id, attempt, deps.stopSignals);
-  const signal = attempt.signal;
   const progress: JobContext["progress"] = (percent, message, data) => {
     if (!Number.isFinite(percent)) return;
     deps.onProgress?.();
@@ -111,17 +113,22 @@ async function executeAttempt(
       at: new Date().toISOString(),
     });
   };
+  let children: JobContext["children"] | undefined;
   const ctx: JobContext = {
     runId: run.id,
     attempt: run.attempts,
     maxAttempts: run.maxAttempts,
-    signal,
+    get signal() {
+      return attempt.signal;
+    },
     progress,
     log: (message, fields) => {
       log.info(message, fields);
       keepLine(message, fields);
     },
-    children: deps.childRuns(run.id, (percent, message) => progress(percent, message), signal),
+    get children() {
+      return (children ??= deps.childRuns(run.id, (percent, message) => progress(percent, message), attempt.signal));
+    },
   };
 
   // A queued payload may predate the current contract: the input is validated again.
@@ -135,7 +142,7 @@ async function executeAttempt(
 
   log.info("attempt started");
   try {
-    const output = await raceWithAbort(invocation.result, signal);
+    const output = await attempt.race(invocation.result);
     const checked = job.output.safeParse(output);
     if (!checked.success) {
       const issues = scrub(describe(toFieldIssues(checked.error, "output")));
@@ -175,25 +182,6 @@ async function executeAttempt(
 /** The attempt's outcome once its write lands: `discarded` when the run was no longer running that attempt. */
 function finish(write: Promise<boolean>, outcome: AttemptOutcome): FinishedAttempt {
   return { written: write.then((stillRunning) => (stillRunning ? outcome : "discarded")) };
-}
-
-/** Settle as soon as the signal aborts, even when the handler ignores it (its late result is dropped). */
-function raceWithAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 function describe(issues: readonly FieldIssue[]): string {

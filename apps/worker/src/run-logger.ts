@@ -28,15 +28,38 @@ export class RunLogger {
    * A log for one run, whose lines pass through `scrub` (which removes the
    * run's secret values from the message and from every field).
    */
-  forRun(run: Pick<StartedRun, "id" | "type" | "attempts" | "ownerId">, scrub: (text: string) => string = (text) => text): RunLog {
-    // Made on the first line actually written: runs are many, and a quiet worker writes none of theirs.
-    let child: Logger | undefined;
-    const write = (level: "info" | "warn", message: string, fields?: Record<string, unknown>) => {
-      if (!this.logger.isLevelEnabled(level)) return;
-      child ??= this.logger.child({ runId: run.id, type: run.type, attempt: run.attempts, owner: run.ownerId });
-      child[level](fields ? scrubFields(fields, scrub) : {}, scrub(message));
-    };
-    return { info: (message, fields) => write("info", message, fields), warn: (message, fields) => write("warn", message, fields) };
+  forRun(run: RunIdentity, scrub: (text: string) => string = unchanged): RunLog {
+    return new RunLines(this.logger, run, scrub);
+  }
+}
+
+const unchanged = (text: string) => text;
+
+type RunIdentity = Pick<StartedRun, "id" | "type" | "attempts" | "ownerId">;
+
+/** The lines of one run: one object per attempt (runs are many), its child logger made on the first line written. */
+class RunLines implements RunLog {
+  private child: Logger | undefined;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly run: RunIdentity,
+    private readonly scrub: (text: string) => string,
+  ) {}
+
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.write("info", message, fields);
+  }
+
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.write("warn", message, fields);
+  }
+
+  private write(level: "info" | "warn", message: string, fields: Record<string, unknown> | undefined): void {
+    if (!this.logger.isLevelEnabled(level)) return;
+    const { run } = this;
+    this.child ??= this.logger.child({ runId: run.id, type: run.type, attempt: run.attempts, owner: run.ownerId });
+    this.child[level](fields ? scrubFields(fields, this.scrub) : {}, this.scrub(message));
   }
 }
 

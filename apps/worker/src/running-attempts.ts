@@ -6,9 +6,53 @@ export class RunCancelledError extends Error {
   }
 }
 
+/** What aborts an attempt: an AbortController, or an AttemptAbort. */
+export interface Abortable {
+  abort(reason: unknown): void;
+}
+
+/**
+ * One attempt's abort, by its timeout, a cancel or a stop signal. The
+ * AbortSignal the handler sees (`ctx.signal`) is made when first read:
+ * an AbortController and its signal cost about 1 KB and two event-target
+ * maps, and a run whose handler never reads the signal needs neither
+ * (`race` settles the attempt without one).
+ */
+export class AttemptAbort implements Abortable {
+  private controller: AbortController | undefined;
+  private aborted = false;
+  private reason: unknown;
+  private rejectRace: ((reason: unknown) => void) | undefined;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.rejectRace?.(reason);
+  }
+
+  /** Settle with `work`, or reject with the reason as soon as the attempt aborts (a late result is dropped). */
+  race<T>(work: Promise<T>): Promise<T> {
+    if (this.aborted) return Promise.reject(this.reason);
+    return new Promise<T>((resolve, reject) => {
+      this.rejectRace = reject;
+      work.then(resolve, reject);
+    });
+  }
+}
+
 /** An attempt being executed, and the stop signals that abort it. */
 interface TrackedAttempt {
-  controller: AbortController;
+  controller: Abortable;
   stopSignals: readonly AbortSignal[];
 }
 
@@ -28,7 +72,7 @@ export class RunningAttempts {
    * worker's), so one listener each serves them all: a listener per attempt would pile up past
    * Node's limit of 10 per signal at every concurrency above that, and cost two calls per run.
    */
-  add(runId: string, controller: AbortController, stopSignals: readonly AbortSignal[] = []): () => void {
+  add(runId: string, controller: Abortable, stopSignals: readonly AbortSignal[] = []): () => void {
     const tracked = { controller, stopSignals };
     this.byRun.set(runId, tracked);
     for (const signal of stopSignals) {

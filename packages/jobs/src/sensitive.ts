@@ -169,10 +169,15 @@ export function splitSensitive(
   return { visible, secrets: secrets.length > 0 ? Object.fromEntries(secrets) : null };
 }
 
-/** Copy a visible input with the secrets put back in their places: the input the handler receives. */
+/**
+ * The visible input with the secrets put back in their places: the input the handler receives (a copy;
+ * without secrets, the visible input itself).
+ */
 export function mergeSensitive(visible: unknown, secrets: Record<string, unknown> | null): unknown {
+  // Nothing to restore (most runs): the input as stored, not a copy of it.
+  if (secrets === null || isEmpty(secrets)) return visible;
   const merged = structuredClone(visible);
-  for (const [dotted, value] of Object.entries(secrets ?? {})) {
+  for (const [dotted, value] of Object.entries(secrets)) {
     const path = dotted.split(".");
     const { parent, key } = locate(merged, path);
     // Dropping a secret silently could, say, send a webhook unsigned; fail the attempt instead.
@@ -183,9 +188,16 @@ export function mergeSensitive(visible: unknown, secrets: Record<string, unknown
 }
 
 /** The secret strings worth scrubbing from log lines and error messages. */
-export function secretStringsOf(secrets: Record<string, unknown> | null): string[] {
+export function secretStringsOf(secrets: Record<string, unknown> | null): readonly string[] {
+  if (secrets === null || isEmpty(secrets)) return noSecrets;
   const strings = Object.values(secrets ?? {}).filter((value): value is string => typeof value === "string");
   return [...new Set(strings.filter((value) => value.length >= minScrubbedLength))];
+}
+
+const noSecrets: readonly string[] = Object.freeze([]);
+
+function isEmpty(record: Record<string, unknown>): boolean {
+  return Object.keys(record).length === 0;
 }
 
 /**

@@ -6,7 +6,7 @@
  * A run carries the W3C `traceparent` of the span that submitted it, so the
  * worker's span of each attempt joins the submitter's trace, across processes.
  */
-import { context, propagation, trace, type Context, type Span } from "@opentelemetry/api";
+import { context, propagation, ProxyTracerProvider, trace, type Context, type Span } from "@opentelemetry/api";
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 
 /**
@@ -16,6 +16,20 @@ import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
  */
 export function conveyorTracer() {
   return trace.getTracer("conveyor");
+}
+
+/** What the API's proxy delegates to while no provider is registered (the no-op provider). */
+const unregistered = new ProxyTracerProvider().getDelegate();
+
+/**
+ * Whether a tracer provider is registered in this process (by `startTracing` or by the application's
+ * own OpenTelemetry setup). The worker skips its per-attempt span when none is: even a no-op span
+ * makes a context and its map for every run. A provider registered through another copy of the API
+ * is not this module's class, so it counts as registered.
+ */
+export function tracingActive(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== unregistered;
 }
 
 /** Whether the environment asks for traces: an OTLP endpoint, or an exporter other than "none". */
