@@ -15,8 +15,10 @@ import { freePort } from "@conveyor/db/free-port";
 import { chaosCatalog } from "./testing/chaos-catalog";
 import { spawnWorker, type SpawnedWorker } from "./testing/spawn-worker";
 
-const runCount = 500;
-const kills = 10;
+// CHAOS_RUNS and CHAOS_KILLS scale it up by hand (for example 2,000 runs and 50 kills); the test
+// command runs the defaults.
+const runCount = Number(process.env.CHAOS_RUNS ?? 500);
+const kills = Number(process.env.CHAOS_KILLS ?? 10);
 const chaosEntry = "src/testing/chaos-worker.ts";
 
 const dataDir = await mkdtemp(join(tmpdir(), "conveyor-chaos-"));
@@ -42,8 +44,20 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // 500 runs of 200-800 ms on 2 × 5 slots take about 25 s: the kills land while runs are in flight.
 const startChaosWorker = () => spawnWorker(url, { CONVEYOR_WORKER_CONCURRENCY: "5" }, chaosEntry);
 
+/** Where each unfinished run stands: its row, its events, and its graphile-worker job. */
+async function unfinishedRuns() {
+  return db.$client`
+    select r.id, r.status, r.attempts, r.max_attempts, r.worker_id, r.run_at, r.error,
+           (select array_agg(e.kind || coalesce(' ' || (e.data->>'error'), '') order by e.id) from conveyor.run_events e where e.run_id = r.id) as events,
+           (select json_agg(json_build_object('id', j.id, 'payload', j.payload, 'run_at', j.run_at, 'attempts', j.attempts,
+                                              'locked_by', j.locked_by, 'locked_at', j.locked_at, 'last_error', j.last_error))
+              from graphile_worker._private_jobs j where j.payload->>'runId' = r.id::text) as jobs,
+           (select json_agg(w) from conveyor.workers w) as workers
+      from conveyor.runs r where r.status <> 'completed' limit 10`;
+}
+
 describe("chaos", () => {
-  it("completes every run exactly once through 10 SIGKILLs and a PostgreSQL restart", { timeout: 240_000 }, async () => {
+  it(`completes every run exactly once through ${kills} SIGKILLs and a PostgreSQL restart`, { timeout: 240_000 * Math.max(1, runCount / 500) }, async () => {
     workers.push(await startChaosWorker(), await startChaosWorker());
     const items = Array.from({ length: runCount }, () => ({ type: "chaos.effect", input: { workMs: 200 + Math.floor(Math.random() * 600) } }));
     const submitted = await submitMany(db, chaosCatalog, items);
@@ -61,6 +75,8 @@ describe("chaos", () => {
       workers[victim] = await startChaosWorker();
     }
 
+    // Every run finishes within 2 minutes of the last kill; if one does not, the failure shows where
+    // each unfinished run stands (its row, its events, its graphile-worker job).
     const statuses = await waitFor(
       "every run to complete",
       async () => {
@@ -69,8 +85,10 @@ describe("chaos", () => {
         const completed = rows.find((row) => row.status === "completed")?.count ?? 0;
         return completed === runCount ? rows : undefined;
       },
-      { timeoutMs: 150_000, intervalMs: 250 },
-    );
+      { timeoutMs: 120_000, intervalMs: 250 },
+    ).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}\n${JSON.stringify(await unfinishedRuns(), null, 1)}`);
+    });
     expect(statuses).toEqual([{ status: "completed", count: runCount }]);
     // The workers that lived through the PostgreSQL restart reconnected by themselves and are still up.
     // (A dead one's last output says why.)

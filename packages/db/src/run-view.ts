@@ -20,6 +20,10 @@ interface RunFields {
   error: string | null;
   attempts: number;
   maxAttempts: number;
+  /** Attempts lost because their worker died; they do not count against maxAttempts. */
+  lostAttempts: number;
+  /** The run fails when it has lost this many attempts (the contract's maxLostAttempts). */
+  maxLostAttempts: number;
   timeoutMs: number;
   ownerId: string;
   /** The run that started this one as a child (flows), if any. */
@@ -67,6 +71,8 @@ export function toRunSummary<C extends Catalog>(row: RunSummaryRow): RunSummary<
     progress: { percent: row.progressPercent, message: row.progressMessage, data: row.progressData ?? null },
     attempts: row.attempts,
     maxAttempts: row.maxAttempts,
+    lostAttempts: row.lostAttempts,
+    maxLostAttempts: row.maxLostAttempts,
     timeoutMs: row.timeoutMs,
     ownerId: row.ownerId,
     parentId: row.parentId,

@@ -78,6 +78,13 @@ export const runs = conveyor.table(
     maxAttempts: integer("max_attempts").notNull(),
     /** Attempts one submission (or one jobs.retry) grants; max_attempts grows by it on each retry. */
     attemptBudget: integer("attempt_budget").notNull().default(3),
+    /**
+     * Attempts lost because their worker died (SIGKILL, out of memory, a lost host). Each is
+     * retried at once and given back to max_attempts: a lost attempt is not the job's failure.
+     */
+    lostAttempts: integer("lost_attempts").notNull().default(0),
+    /** The contract's maxLostAttempts when submitted: the run fails when it has lost this many. */
+    maxLostAttempts: integer("max_lost_attempts").notNull().default(3),
     timeoutMs: integer("timeout_ms").notNull(),
     /** Who submitted the run (a token's owner; "system" for scheduled runs). Users see only their own. */
     ownerId: text("owner_id").notNull().default("system"),

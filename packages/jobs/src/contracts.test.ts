@@ -29,6 +29,7 @@ describe("defineJob", () => {
     });
     expect(job.defaults).toEqual({
       maxAttempts: 3,
+      maxLostAttempts: 3,
       timeoutMs: 60_000,
       priority: "normal",
       queue: "default",

@@ -23,6 +23,12 @@ export const graphilePriority: Record<Priority, number> = {
 export interface JobDefaults {
   /** Attempts before the run fails for good (default: 3). */
   maxAttempts: number;
+  /**
+   * Attempts a run may lose to its worker dying (SIGKILL, out of memory, a lost host) before it
+   * fails (default: 3). A lost attempt is retried at once, without the backoff, and does not count
+   * against maxAttempts; this budget stops a run whose handler kills every worker it runs on.
+   */
+  maxLostAttempts: number;
   /** How long one attempt may run before its signal aborts (default: 10 minutes). */
   timeoutMs: number;
   /** Start order among waiting runs (default: "normal"). */
@@ -64,6 +70,7 @@ const day = 24 * 60 * 60 * 1000;
 
 export const defaultJobDefaults: JobDefaults = {
   maxAttempts: 3,
+  maxLostAttempts: 3,
   timeoutMs: 10 * 60 * 1000,
   priority: "normal",
   queue: "default",
@@ -226,6 +233,7 @@ export const queueNameSchema = z
 
 const jobDefaultsSchema = z.object({
   maxAttempts: z.number().int().min(1).max(100),
+  maxLostAttempts: z.number().int().min(1).max(100),
   timeoutMs: z.number().int().min(100).max(7 * 24 * 60 * 60 * 1000),
   priority: prioritySchema,
   queue: queueNameSchema,

@@ -76,6 +76,7 @@ export function prepareSubmission(
       secrets,
       maxAttempts,
       attemptBudget: maxAttempts,
+      maxLostAttempts: job.defaults.maxLostAttempts,
       timeoutMs: chosen.timeoutMs ?? job.defaults.timeoutMs,
       ownerId: request.ownerId ?? systemOwner,
       idempotencyKey: chosen.idempotencyKey ?? null,

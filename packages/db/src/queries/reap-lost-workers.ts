@@ -13,8 +13,9 @@ export const workerLostError = "worker lost: its process stopped heartbeating du
 
 /**
  * Take over from workers that stopped heartbeating (killed, crashed, cut
- * off): each run they were executing counts the lost attempt and is
- * scheduled again at once (or fails when it has no attempts left), and the
+ * off): each run they were executing counts the lost attempt against its
+ * lost-attempt budget and is scheduled again at once (or fails when that
+ * budget is spent), and the
  * jobs they had locked are released for others, instead of graphile-worker's
  * 4-hour lock timeout. Every live worker calls this periodically; `skip
  * locked` lets exactly one of them handle each dead worker.
@@ -28,23 +29,30 @@ export async function reapLostWorkers(db: Database): Promise<ReapedWorkers> {
     if (dead.length === 0) return { workers: [], runs: [] };
     const deadIds = dead.map((worker) => worker.id);
 
+    // A lost attempt is given back to max_attempts and retried at once (no backoff: it is not the
+    // job's failure), until the run has lost max_lost_attempts of them (a handler that kills every
+    // worker it runs on), when the run fails saying so.
     const lost = await sql<{ id: string }[]>`
       with lost as (
         update conveyor.runs r
-           set status = (case when r.attempts >= r.max_attempts then 'failed' else 'scheduled' end)::conveyor.run_status,
-               error = ${workerLostError},
+           set status = (case when r.lost_attempts + 1 >= r.max_lost_attempts then 'failed' else 'scheduled' end)::conveyor.run_status,
+               error = case when r.lost_attempts + 1 >= r.max_lost_attempts
+                            then ${workerLostError} || ', ' || (r.lost_attempts + 1) || ' attempts lost (maxLostAttempts ' || r.max_lost_attempts || ')'
+                            else ${workerLostError} end,
+               lost_attempts = r.lost_attempts + 1,
+               max_attempts = case when r.lost_attempts + 1 >= r.max_lost_attempts then r.max_attempts else r.max_attempts + 1 end,
                run_at = now(),
-               finished_at = case when r.attempts >= r.max_attempts then now() end,
+               finished_at = case when r.lost_attempts + 1 >= r.max_lost_attempts then now() end,
                worker_id = null,
                updated_at = now()
          where r.worker_id = any(${deadIds}) and r.status = 'running'
-        returning r.id, r.type, r.priority, r.lane, r.attempts, r.status
+        returning r.id, r.type, r.priority, r.lane, r.attempts, r.status, r.error, r.lost_attempts
       ), events as (
         insert into conveyor.run_events (run_id, kind, data)
         select id,
                (case when status = 'failed' then 'failed' else 'retrying' end)::conveyor.run_event_kind,
                jsonb_strip_nulls(jsonb_build_object(
-                 'error', ${workerLostError}::text, 'attempt', attempts,
+                 'error', error, 'attempt', attempts, 'lostAttempts', lost_attempts,
                  'nextAttemptAt', case when status = 'scheduled' then now() end))
           from lost
       ), next_attempts as (

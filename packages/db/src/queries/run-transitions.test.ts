@@ -50,8 +50,9 @@ describe("run transitions written in batches", () => {
   it("counts a lost attempt when its job comes back, and no other", async () => {
     const id = await queuedRun();
     await claimRuns(sql, [{ runId: id, attempt: 1 }], claim);
-    // The same job again (its worker was lost): the next attempt begins.
-    expect(await claimRuns(sql, [{ runId: id, attempt: 1 }], claim)).toEqual([expect.objectContaining({ id, attempts: 2 })]);
+    // The same job again (its worker was lost): the next attempt begins, the lost one given back.
+    expect(await claimRuns(sql, [{ runId: id, attempt: 1 }], claim)).toEqual([expect.objectContaining({ id, attempts: 2, maxAttempts: 4 })]);
+    expect(await getRun(db, systemViewer, id)).toMatchObject({ lostAttempts: 1 });
     // The first attempt's job once more: it outlived its attempt.
     expect(await claimRuns(sql, [{ runId: id, attempt: 1 }], claim)).toEqual([]);
   });

@@ -34,12 +34,13 @@ export interface AttemptJob {
  * The runs a job may start: a run still waiting for exactly the job's
  * attempt, or one found "running" that attempt whose job came back (its
  * worker was lost, or its start was written but the answer never arrived):
- * the lost attempt counts, and when none is left the reaper fails it
- * instead. A finished or cancelled run, or a job that outlived its attempt,
- * is not among them.
+ * that attempt counts as lost (given back to max_attempts, see
+ * reapLostWorkers), and when the run has no lost attempt left the reaper
+ * fails it instead. A finished or cancelled run, or a job that outlived its
+ * attempt, is not among them.
  */
 const startable = `((r.status in ('queued', 'scheduled') and r.attempts = j.attempt - 1)
-                     or (r.status = 'running' and r.attempts = j.attempt and r.attempts < r.max_attempts))`;
+                     or (r.status = 'running' and r.attempts = j.attempt and r.lost_attempts + 1 < r.max_lost_attempts))`;
 
 /**
  * Read the runs graphile-worker has just handed out, in one read, without
@@ -80,7 +81,10 @@ export async function claimRuns(
       select * from jsonb_to_recordset(${JSON.stringify(jobs)}::jsonb) as x("runId" uuid, attempt int)
     ), claimed as (
       update conveyor.runs r
-         set status = 'running', attempts = r.attempts + 1, worker_id = ${workerId}, started_at = ${startedAt}::timestamptz, updated_at = now()
+         set status = 'running', attempts = r.attempts + 1, worker_id = ${workerId}, started_at = ${startedAt}::timestamptz, updated_at = now(),
+             -- A job that came back for a running run: its attempt was lost (see startable).
+             lost_attempts = r.lost_attempts + (r.status = 'running')::int,
+             max_attempts = r.max_attempts + (r.status = 'running')::int
         from j
        where r.id = j."runId"
          -- (= any(array) keeps this an index lookup; the join alone is planned as a full scan.)

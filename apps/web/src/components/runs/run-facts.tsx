@@ -32,6 +32,12 @@ export function RunFacts({ run }: { run: RunWithData }) {
       <Fact name="Attempts" testId="run-attempts">
         {run.attempts} of {run.maxAttempts}
       </Fact>
+      {run.lostAttempts > 0 && (
+        // Attempts whose worker died: retried at once, not counted against maxAttempts.
+        <Fact name="Lost to worker crashes" testId="run-lost-attempts">
+          {run.lostAttempts} of at most {run.maxLostAttempts}
+        </Fact>
+      )}
       <Fact name="Timeout">{formatDuration(run.timeoutMs)}</Fact>
       <Fact name="Created">
         <Moment iso={run.createdAt} />
