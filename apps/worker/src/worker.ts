@@ -167,7 +167,13 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   // graphile-worker locks jobs in the name of its pool; remember that id so that, if this process
   // dies, another worker can release them (see reapLostWorkers).
   const events: WorkerEvents = new EventEmitter();
-  events.on("pool:create", ({ workerPool }) => registration.graphileWorkerIds.push(workerPool.id));
+  // The id is written at once, not at the first heartbeat after run() resolves: graphile-worker starts
+  // fetching (and locking) jobs right after this event, and a worker killed before its ids are written
+  // would leave those jobs locked for graphile-worker's 4 hours, out of the takeover's reach.
+  events.on("pool:create", ({ workerPool }) => {
+    registration.graphileWorkerIds.push(workerPool.id);
+    heartbeatWorker(db, registration).catch((error: unknown) => logger.line("warn", "heartbeat failed", { error: String(error) }));
+  });
 
   const runner: Runner = await run({
     pgPool: pool,
