@@ -83,8 +83,8 @@ async function executeAttempt(
   const log = logger.forRun(run, scrub);
 
   // One abort per attempt, by the timeout, a cancel or a stop signal (through the registry of running
-  // attempts; AbortSignal.any costs more per run than this, and runs are many). Its AbortSignal is made
-  // only if the handler reads ctx.signal or waits for children.
+  // attempts: combining signals costs more per run, and runs are many). Its AbortSignal is made only
+  // if the handler reads ctx.signal or waits for children.
   const attempt = new AttemptAbort();
   const timer = setTimeout(() => attempt.abort(new AttemptTimeoutError(run.timeoutMs)), run.timeoutMs);
   const untrack = deps.running.add(run.id, attempt, deps.stopSignals);
