@@ -8,6 +8,13 @@ export interface ReapedWorkers {
   runs: string[];
 }
 
+/**
+ * Whether a run whose current attempt is being lost may try again: the one rule of the lost-attempt
+ * budget, for the reaper and for a claim that finds its job came back (run-transitions.ts). SQL on
+ * `conveyor.runs r`, as it is before the loss is counted.
+ */
+export const lostAttemptLeft = "r.lost_attempts + 1 < r.max_lost_attempts";
+
 /** The error a lost attempt is recorded with. */
 export const workerLostError = "worker lost: its process stopped heartbeating during the attempt";
 
@@ -32,17 +39,17 @@ export async function reapLostWorkers(db: Database): Promise<ReapedWorkers> {
     // A lost attempt is given back to max_attempts and retried at once (no backoff: it is not the
     // job's failure), until the run has lost max_lost_attempts of them (a handler that kills every
     // worker it runs on), when the run fails saying so.
+    const left = sql.unsafe(lostAttemptLeft);
     const lost = await sql<{ id: string }[]>`
       with lost as (
         update conveyor.runs r
-           set status = (case when r.lost_attempts + 1 >= r.max_lost_attempts then 'failed' else 'scheduled' end)::conveyor.run_status,
-               error = case when r.lost_attempts + 1 >= r.max_lost_attempts
-                            then ${workerLostError} || ', ' || (r.lost_attempts + 1) || ' attempts lost (maxLostAttempts ' || r.max_lost_attempts || ')'
-                            else ${workerLostError} end,
+           set status = (case when ${left} then 'scheduled' else 'failed' end)::conveyor.run_status,
+               error = case when ${left} then ${workerLostError}
+                            else ${workerLostError} || ', ' || (r.lost_attempts + 1) || ' attempts lost (maxLostAttempts ' || r.max_lost_attempts || ')' end,
                lost_attempts = r.lost_attempts + 1,
-               max_attempts = case when r.lost_attempts + 1 >= r.max_lost_attempts then r.max_attempts else r.max_attempts + 1 end,
+               max_attempts = r.max_attempts + (${left})::int,
                run_at = now(),
-               finished_at = case when r.lost_attempts + 1 >= r.max_lost_attempts then now() end,
+               finished_at = case when ${left} then null else now() end,
                worker_id = null,
                updated_at = now()
          where r.worker_id = any(${deadIds}) and r.status = 'running'

@@ -6,6 +6,7 @@
  * expects, so a late write (a result after a cancel) changes nothing.
  */
 import type { SqlClient } from "../client";
+import { lostAttemptLeft } from "./reap-lost-workers";
 
 /** What a worker needs to execute a run it is about to start. */
 export interface StartedRun {
@@ -40,7 +41,7 @@ export interface AttemptJob {
  * attempt, is not among them.
  */
 const startable = `((r.status in ('queued', 'scheduled') and r.attempts = j.attempt - 1)
-                     or (r.status = 'running' and r.attempts = j.attempt and r.lost_attempts + 1 < r.max_lost_attempts))`;
+                     or (r.status = 'running' and r.attempts = j.attempt and ${lostAttemptLeft}))`;
 
 /**
  * Read the runs graphile-worker has just handed out, in one read, without
