@@ -3,13 +3,33 @@
  * database (the way to make the first admin token; admins can also use the
  * `tokens.*` procedures). The new token goes to stdout, alone, so scripts can
  * capture it; everything else goes to stderr.
+ *
+ * `pnpm conveyor secrets generate-key|rotate`: make a key for sealing
+ * sensitive input fields, and seal every run's secrets with the current key.
  */
+import { existsSync } from "node:fs";
+import { userInfo } from "node:os";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { closeDatabase, createDatabase, createToken, listTokens, migrate, revokeToken, systemViewer, type TokenInfo } from "@conveyor/db";
+import {
+  closeDatabase,
+  createDatabase,
+  createToken,
+  generateSecretsKey,
+  keyringFromEnv,
+  listTokens,
+  migrate,
+  revokeToken,
+  rotateSecrets,
+  type TokenInfo,
+  type Viewer,
+} from "@conveyor/db";
 
 /** Where `pnpm dev` keeps its embedded PostgreSQL when no DATABASE_URL is set. */
 const devDatabaseUrl = "postgres://postgres:postgres@127.0.0.1:54329/conveyor";
+/** The key `pnpm dev` makes for its database (see scripts/dev.ts). */
+const devSecretsKeyFile = fileURLToPath(new URL("../../../.conveyor/secrets.key", import.meta.url));
 
 const usage = `Usage:
   pnpm conveyor token create --owner <id> [--role user|admin] [--name <text>]
@@ -17,21 +37,45 @@ const usage = `Usage:
                              [--max-subscriptions <n>] [--max-unfinished <n>]
   pnpm conveyor token list [--owner <id>]
   pnpm conveyor token revoke <token id>
+  pnpm conveyor secrets generate-key
+  pnpm conveyor secrets rotate
 
-Uses DATABASE_URL, or the database of \`pnpm dev\` (${devDatabaseUrl.replace(/:[^:@/]+@/, ":***@")}).`;
+Uses DATABASE_URL, or the database of \`pnpm dev\` (${devDatabaseUrl.replace(/:[^:@/]+@/, ":***@")}).
+\`secrets rotate\` seals every run's sensitive fields with the current key (CONVEYOR_SECRETS_KEY or
+CONVEYOR_SECRETS_KEY_FILE, with the old keys in CONVEYOR_SECRETS_PREVIOUS_KEYS or the key file's
+later lines; with the database of \`pnpm dev\`, its key file).`;
 
 class UsageError extends Error {}
 
+/** Who the audit log names for what this command does: whoever runs it has the database's keys, so an admin. */
+const cliViewer: Viewer = { ownerId: `cli:${safeUserName()}`, role: "admin" };
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? "unknown";
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [noun, verb, ...rest] = argv;
-  if (noun !== "token" || !verb) throw new UsageError("expected a command such as `token create`");
+  if ((noun !== "token" && noun !== "secrets") || !verb) throw new UsageError("expected a command such as `token create` or `secrets rotate`");
+  if (noun === "secrets" && verb === "generate-key") {
+    // Only the key on stdout, so `pnpm -s conveyor secrets generate-key > key` makes a key file.
+    process.stdout.write(`${generateSecretsKey()}\n`);
+    return;
+  }
   const databaseUrl = process.env.DATABASE_URL ?? devDatabaseUrl;
   await migrate(databaseUrl).catch((error: unknown) => {
     throw new UsageError(`cannot reach the database (${error instanceof Error ? error.message : String(error)}): set DATABASE_URL, or start \`pnpm dev\``);
   });
   const db = createDatabase(databaseUrl, { max: 1 });
   try {
-    if (verb === "create") await create(db, rest);
+    if (noun === "secrets") {
+      if (verb !== "rotate") throw new UsageError(`unknown command "secrets ${verb}"`);
+      await rotate(db);
+    } else if (verb === "create") await create(db, rest);
     else if (verb === "list") await list(db, rest);
     else if (verb === "revoke") await revoke(db, rest);
     else throw new UsageError(`unknown command "token ${verb}"`);
@@ -70,7 +114,7 @@ async function create(db: Db, args: string[]): Promise<void> {
     submitBurst: number("--burst", values.burst),
     maxSubscriptions: number("--max-subscriptions", values["max-subscriptions"]),
     maxUnfinishedRuns: number("--max-unfinished", values["max-unfinished"]),
-  }).catch((error: unknown) => {
+  }, cliViewer).catch((error: unknown) => {
     if (error instanceof z.ZodError) throw new UsageError(z.prettifyError(error));
     throw error;
   });
@@ -80,7 +124,7 @@ async function create(db: Db, args: string[]): Promise<void> {
 
 async function list(db: Db, args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { owner: { type: "string" } }, strict: true });
-  const tokens = (await listTokens(db, systemViewer)).filter((token) => !values.owner || token.ownerId === values.owner);
+  const tokens = (await listTokens(db, cliViewer)).filter((token) => !values.owner || token.ownerId === values.owner);
   if (tokens.length === 0) process.stderr.write("No tokens.\n");
   for (const token of tokens) process.stdout.write(`${token.id}  ${describe(token)}\n`);
 }
@@ -89,9 +133,23 @@ async function revoke(db: Db, args: string[]): Promise<void> {
   const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
   const id = z.uuid().safeParse(positionals[0]);
   if (!id.success) throw new UsageError("give the id of the token to revoke (a UUID, see `token list`)");
-  const revoked = await revokeToken(db, systemViewer, id.data);
+  const revoked = await revokeToken(db, cliViewer, id.data);
   if (!revoked) throw new UsageError(`no token has the id ${id.data}`);
   process.stderr.write(`Revoked ${describe(revoked)}\n`);
+}
+
+async function rotate(db: Db): Promise<void> {
+  const configured = process.env.CONVEYOR_SECRETS_KEY || process.env.CONVEYOR_SECRETS_KEY_FILE;
+  const useDevKey = !configured && !process.env.DATABASE_URL && existsSync(devSecretsKeyFile);
+  const keyring = keyringFromEnv(useDevKey ? { ...process.env, CONVEYOR_SECRETS_KEY_FILE: devSecretsKeyFile } : process.env);
+  if (!keyring.current) throw new UsageError("no current key: set CONVEYOR_SECRETS_KEY or CONVEYOR_SECRETS_KEY_FILE (see `secrets generate-key`)");
+  const result = await rotateSecrets(db.$client, keyring);
+  process.stderr.write(`Sealed with key ${keyring.current.id}: ${result.resealed} runs re-sealed from a previous key, ${result.sealedPlaintext} runs' plaintext secrets sealed\n`);
+  const unopened = Object.entries(result.unopened);
+  if (unopened.length > 0) {
+    for (const [keyId, runs] of unopened) process.stderr.write(`Not opened: ${runs} runs sealed with key ${keyId}, which is not configured\n`);
+    throw new Error("some runs are sealed with keys this command does not have: add them to CONVEYOR_SECRETS_PREVIOUS_KEYS and run it again");
+  }
 }
 
 function describe(token: TokenInfo): string {

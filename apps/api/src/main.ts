@@ -1,4 +1,4 @@
-import { migrate } from "@conveyor/db";
+import { migrate, secretsKeyring } from "@conveyor/db";
 import { createLogger, startTracingFromEnv } from "@conveyor/observability";
 import { readEnv } from "./env";
 import type { Log } from "./logger";
@@ -9,6 +9,9 @@ const stopTracing = await startTracingFromEnv("conveyor-api");
 const logger = createLogger({ service: "api" });
 const log: Log = ({ level, message, ...fields }) => logger[level](fields, message);
 const env = readEnv();
+// A malformed key stops the process here, with the variable named, rather than at the first sensitive submit.
+const keyring = secretsKeyring();
+if (!keyring.current) log({ level: "warn", message: "no secrets key: submits with sensitive fields (e.g. a webhook's secret) are refused until CONVEYOR_SECRETS_KEY or CONVEYOR_SECRETS_KEY_FILE is set" });
 await migrate(env.DATABASE_URL);
 const api = await startApiServer({
   databaseUrl: env.DATABASE_URL,
@@ -25,7 +28,7 @@ const api = await startApiServer({
   },
   log,
 });
-log({ level: "info", message: "api listening", url: api.url });
+log({ level: "info", message: "api listening", url: api.url, secretsKeyId: keyring.current?.id ?? null });
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {

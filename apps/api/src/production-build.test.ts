@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyringFromEnv } from "@conveyor/db";
 import { createTestDatabase } from "@conveyor/db/testing";
 import { productionNodeFlags } from "@conveyor/observability";
 import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
@@ -20,7 +21,7 @@ import { spawnApi, type SpawnedApi } from "./testing/spawn-api";
 
 const apiRoot = fileURLToPath(new URL("../", import.meta.url));
 const workerRoot = fileURLToPath(new URL("../../worker/", import.meta.url));
-const { url: databaseUrl } = await createTestDatabase();
+const { url: databaseUrl, db } = await createTestDatabase();
 const outdirs: string[] = [];
 let api: SpawnedApi | undefined;
 let worker: SpawnedWorker | undefined;
@@ -110,5 +111,41 @@ describe("the production build", () => {
     const run = await client.jobs.get.query({ id });
     if (run.type !== "document.analyze") throw new Error(`unexpected type ${run.type}`);
     expect(run.output?.sentences).toBe(2);
+  });
+
+  it("seals a webhook's signing secret at rest, and the built CLI rotates it to a new key", async () => {
+    if (!api) throw new Error("not started");
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      promisify(execFile)(process.execPath, [cliBundle, ...args], { env: { ...process.env, DATABASE_URL: databaseUrl, NODE_OPTIONS: "", ...env } });
+    const { stdout: token } = await cli(["token", "create", "--owner", "carol"]);
+    const client = createClient({ url: api.url, token: token.trim() });
+    const secret = "whsec-never-stored-in-the-clear";
+    // Waits an hour: this test is about the stored row, not the delivery.
+    const runAt = new Date(Date.now() + 3_600_000).toISOString();
+    const { id } = await client.jobs.submit.mutate({ type: "webhook.deliver", input: { url: "https://example.com/hook", payload: { n: 1 }, secret }, options: { runAt } });
+    const storedKey = async () => {
+      const [row] = await db.$client<{ keyId: string | null; bytes: string }[]>`
+        select secrets_key_id as "keyId", encode(sealed_secrets, 'escape') || coalesce(secrets::text, '') as bytes from conveyor.runs where id = ${id}`;
+      return row;
+    };
+    const before = await storedKey();
+    expect(before?.keyId).toBe(keyringFromEnv().current?.id);
+    expect(before?.bytes).not.toContain("never-stored");
+
+    const { stdout: generated } = await cli(["secrets", "generate-key"]);
+    const newKey = generated.trim();
+    expect(newKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    const { stderr } = await cli(["secrets", "rotate"], { CONVEYOR_SECRETS_KEY: newKey, CONVEYOR_SECRETS_PREVIOUS_KEYS: process.env.CONVEYOR_SECRETS_KEY ?? "" });
+    expect(stderr).toMatch(/Sealed with key [0-9a-f]{16}: [1-9]\d* runs re-sealed from a previous key/);
+    const newKeyId = keyringFromEnv({ CONVEYOR_SECRETS_KEY: newKey }).current?.id;
+    expect((await storedKey())?.keyId).toBe(newKeyId);
+
+    // A rotation that cannot open a run says which key it lacks, and fails.
+    const otherKey = (await cli(["secrets", "generate-key"])).stdout.trim();
+    const lacking = await cli(["secrets", "rotate"], { CONVEYOR_SECRETS_KEY: otherKey }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(lacking).toMatchObject({ code: 1, stderr: expect.stringContaining(`runs sealed with key ${newKeyId}, which is not configured`) });
   });
 });

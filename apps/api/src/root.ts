@@ -1,4 +1,5 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { auditRouter } from "./routers/audit";
 import { healthProcedure } from "./routers/health";
 import { jobsRouter } from "./routers/jobs";
 import { queuesRouter } from "./routers/queues";
@@ -7,6 +8,7 @@ import { tokensRouter } from "./routers/tokens";
 import { router } from "./trpc";
 
 export const appRouter = router({
+  audit: auditRouter,
   health: healthProcedure,
   jobs: jobsRouter,
   queues: queuesRouter,

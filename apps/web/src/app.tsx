@@ -7,6 +7,7 @@ import { RunDetailPage } from "./pages/run-detail-page";
 import { SubmitPage } from "./pages/submit-page";
 import { QueuesPage } from "./pages/queues-page";
 import { SchedulesPage } from "./pages/schedules-page";
+import { AuditPage } from "./pages/audit-page";
 import { NotFoundPage } from "./pages/not-found-page";
 
 /** A link in the top navigation; the current page is marked for screen readers and styles. */
@@ -24,7 +25,7 @@ function NavLink({ href, children }: { href: string; children: string }) {
 
 /**
  * The signed-in app: runs (everyone), submit (everyone), and the operator
- * pages, queues and schedules (admins). One subscription keeps every run on
+ * pages, queues, schedules and the audit log (admins). One subscription keeps every run on
  * screen live.
  */
 export function App({ identity, onSignOut }: { identity: Identity; onSignOut: () => void }) {
@@ -41,6 +42,7 @@ export function App({ identity, onSignOut }: { identity: Identity; onSignOut: ()
           <NavLink href="/submit">Submit</NavLink>
           {admin && <NavLink href="/queues">Queues</NavLink>}
           {admin && <NavLink href="/schedules">Schedules</NavLink>}
+          {admin && <NavLink href="/audit">Audit</NavLink>}
         </nav>
         <SessionHeader identity={identity} onSignOut={onSignOut} />
       </header>
@@ -55,6 +57,7 @@ export function App({ identity, onSignOut }: { identity: Identity; onSignOut: ()
           </Route>
           <Route path="/queues">{admin ? <QueuesPage /> : <NotFoundPage what="The queues page is for admins." />}</Route>
           <Route path="/schedules">{admin ? <SchedulesPage /> : <NotFoundPage what="The schedules page is for admins." />}</Route>
+          <Route path="/audit">{admin ? <AuditPage /> : <NotFoundPage what="The audit log is for admins." />}</Route>
           <Route>
             <NotFoundPage what="There is no page here." />
           </Route>

@@ -1,5 +1,5 @@
 import type { FieldIssue, StartedRun } from "@conveyor/db";
-import { toFieldIssues } from "@conveyor/db";
+import { openRunSecrets, SecretsKeyError, toFieldIssues } from "@conveyor/db";
 import { backoffDelayMs, mergeSensitive, PermanentJobError, scrubSecrets, secretStringsOf, type JobContext } from "@conveyor/jobs";
 import type { BoundJob } from "./bind-handler";
 import { SpanKind } from "@opentelemetry/api";
@@ -78,7 +78,17 @@ async function executeAttempt(
   const { job } = bound;
   // Whatever this attempt writes where people can read it (logs, errors, progress messages) is
   // scrubbed of the run's secret values: a handler may echo them without meaning to.
-  const secrets = secretStringsOf(run.secrets);
+  let runSecrets: Record<string, unknown> | null;
+  try {
+    runSecrets = openRunSecrets(run);
+  } catch (error) {
+    if (!(error instanceof SecretsKeyError)) throw error;
+    // This worker lacks the key (or the bytes were altered): the attempt fails saying which key, and
+    // the retry policy decides whether another attempt (perhaps on a worker with the key) follows.
+    logger.forRun(run, (text) => text).warn("cannot open the run's secrets", { error: error.message });
+    return failAttempt(run, bound, writer, error.message, false);
+  }
+  const secrets = secretStringsOf(runSecrets);
   const scrub = (text: string) => (secrets.length > 0 ? scrubSecrets(text, secrets) : text);
   const log = logger.forRun(run, scrub);
 
@@ -132,7 +142,7 @@ async function executeAttempt(
   };
 
   // A queued payload may predate the current contract: the input is validated again.
-  const invocation = bound.invoke(mergeSensitive(run.input, run.secrets), ctx);
+  const invocation = bound.invoke(mergeSensitive(run.input, runSecrets), ctx);
   if (!invocation.ok) {
     clearTimeout(timer);
     untrack();
@@ -170,13 +180,19 @@ async function executeAttempt(
     }
     const message = scrub(errorMessage(caught));
     const final = caught instanceof PermanentJobError || run.attempts >= run.maxAttempts;
-    const nextAttemptAt = final ? null : new Date(Date.now() + backoffDelayMs(job.defaults.backoff, run.attempts)).toISOString();
-    log.warn(final ? "failed" : "attempt failed, will retry", { error: message, nextAttemptAt });
-    return finish(writer.fail({ id: run.id, attempt: run.attempts, error: message, nextAttemptAt }), final ? "failed" : "retrying");
+    log.warn(final ? "failed" : "attempt failed, will retry", { error: message });
+    return failAttempt(run, bound, writer, message, caught instanceof PermanentJobError);
   } finally {
     clearTimeout(timer);
     untrack();
   }
+}
+
+/** Fail the attempt: the run is retried after the contract's backoff while it has attempts left, unless `permanent`. */
+function failAttempt(run: StartedRun, bound: BoundJob, writer: RunStateWriter, error: string, permanent: boolean): FinishedAttempt {
+  const final = permanent || run.attempts >= run.maxAttempts;
+  const nextAttemptAt = final ? null : new Date(Date.now() + backoffDelayMs(bound.job.defaults.backoff, run.attempts)).toISOString();
+  return finish(writer.fail({ id: run.id, attempt: run.attempts, error, nextAttemptAt }), final ? "failed" : "retrying");
 }
 
 /** The attempt's outcome once its write lands: `discarded` when the run was no longer running that attempt. */

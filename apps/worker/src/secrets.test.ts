@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { getRun, listRuns, readRunEvents, submit, systemViewer } from "@conveyor/db";
+import { generateSecretsKey, getRun, listRuns, readRunEvents, submit, systemViewer } from "@conveyor/db";
 import { createTestDatabase, waitFor } from "@conveyor/db/testing";
 import { defineCatalog, defineHandlers, defineJob, redactedPlaceholder, sensitive } from "@conveyor/jobs";
 import { startWorker, type ConveyorWorker } from "./worker";
@@ -76,5 +76,28 @@ describe("sensitive input fields", () => {
     });
     expect(everythingReadable).not.toContain(secret);
     expect(everythingReadable).not.toContain("very-secret");
+  });
+
+  it("fail the attempt with the missing key named when this worker cannot open them", async () => {
+    const testKey = process.env.CONVEYOR_SECRETS_KEY;
+    // Sealed with the test key, for a moment from now; by then the worker has only another key.
+    const { id } = await submit(db, catalog, {
+      type: "test.leaky",
+      input: { mailbox: "bob@example.com", auth: { accessToken: "sealed-with-the-test-key" } },
+      options: { runAt: new Date(Date.now() + 500) },
+      ownerId: "bob",
+    });
+    const [stored] = await db.$client<{ keyId: string }[]>`select secrets_key_id as "keyId" from conveyor.runs where id = ${id}`;
+    process.env.CONVEYOR_SECRETS_KEY = generateSecretsKey();
+    try {
+      const run = await waitFor("the run to fail", async () => {
+        const current = await getRun<typeof catalog>(db, systemViewer, id);
+        return current.status === "failed" ? current : undefined;
+      });
+      expect(run.attempts).toBe(2);
+      expect(run.error).toContain(`sealed with key ${stored?.keyId}, which this process does not have`);
+    } finally {
+      process.env.CONVEYOR_SECRETS_KEY = testKey;
+    }
   });
 });

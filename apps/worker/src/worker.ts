@@ -19,6 +19,7 @@ import {
   type SqlClient,
   type WorkerRegistration,
   pendingMigrations,
+  secretsKeyring,
 } from "@conveyor/db";
 import type { Catalog, JobHandlers } from "@conveyor/jobs";
 import { serveOps } from "@conveyor/observability";
@@ -95,6 +96,8 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   const concurrency = options.concurrency ?? defaultConcurrency;
   const localQueueSize = options.localQueueSize ?? defaultLocalQueueSize;
   const logger = new RunLogger(options.writeLog, options.quiet ?? false);
+  // A malformed key stops the worker here, with the variable named, rather than at the first run with secrets.
+  const keyring = secretsKeyring();
   const db = createDatabase(options.databaseUrl, { max: 4 });
   // Our own pool: when graphile-worker owns it, a job running at stop() can lose its result (see STACK.md).
   // Handlers do not use this pool (run state goes through `db`); graphile-worker needs a connection
@@ -233,7 +236,14 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
           options.opsPort,
           options.opsHost ?? "127.0.0.1",
         );
-  logger.line("info", "worker started", { workerId: registration.id, concurrency, jobTypes: registration.jobTypes, opsUrl: ops?.url ?? null });
+  logger.line("info", "worker started", {
+    workerId: registration.id,
+    concurrency,
+    jobTypes: registration.jobTypes,
+    opsUrl: ops?.url ?? null,
+    // Which keys this worker opens secrets with (ids: hashes, not keys).
+    secretsKeyIds: keyring.keyIds,
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -23,3 +23,6 @@ export * from "./access/viewer";
 export * from "./access/tokens";
 export * from "./access/limits";
 export * from "./access/submit-within-limits";
+export * from "./secrets-at-rest";
+export * from "./queries/rotate-secrets";
+export * from "./access/audit-log";

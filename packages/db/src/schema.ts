@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
   bigint,
+  customType,
   doublePrecision,
   index,
   primaryKey,
@@ -15,7 +16,10 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { priorities, runEventKinds, runStatuses } from "@conveyor/jobs";
+import { priorities, runEventKinds, runStatuses, type AuditAction } from "@conveyor/jobs";
+
+/** Raw bytes (drizzle has no bytea column of its own; postgres.js reads and writes Buffers). */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
 /**
  * Conveyor keeps its tables in their own schema so they never collide with
@@ -89,8 +93,16 @@ export const runs = conveyor.table(
     /** Who submitted the run (a token's owner; "system" for scheduled runs). Users see only their own. */
     ownerId: text("owner_id").notNull().default("system"),
     /**
-     * The input's sensitive fields (see `sensitive()` in a contract), kept out
-     * of `input` so that no read of runs can return them; only the worker merges them back.
+     * The input's sensitive fields (see `sensitive()` in a contract), kept out of `input` so that
+     * no read of runs can return them, sealed with AES-256-GCM (see secrets-at-rest.ts); only the
+     * worker opens them and merges them back.
+     */
+    sealedSecrets: bytea("sealed_secrets"),
+    /** The id of the key that sealed `sealedSecrets` (a hash of it, never the key). */
+    secretsKeyId: text("secrets_key_id"),
+    /**
+     * Secrets in plaintext, as runs submitted before migration 0017 kept them; never written now.
+     * `pnpm conveyor secrets rotate` seals them and clears this column.
      */
     secrets: jsonb("secrets").$type<Record<string, unknown>>(),
     /** W3C traceparent of the span that submitted the run: each attempt's span joins that trace. */
@@ -291,3 +303,28 @@ export const subscriptionLeases = conveyor.table(
   },
   (t) => [index("subscription_leases_token_idx").on(t.tokenId, t.expiresAt)],
 );
+
+/**
+ * Who did what, and when: token creation and revocation, cancels, retries and
+ * bulk retries, each written by the statement (or transaction) of the action
+ * itself, so no action happens without its entry. Append-only; admins read it.
+ */
+export const auditLog = conveyor.table(
+  "audit_log",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp("at", { withTimezone: true, mode: "date", precision: 3 }).notNull().defaultNow(),
+    /** The owner the acting token stands for (`cli:<os user>` for the command line, `system` for the platform). */
+    actorOwnerId: text("actor_owner_id").notNull(),
+    actorRole: tokenRole("actor_role").notNull(),
+    /** The token that made the request; null for the command line and the platform. Not a foreign key: entries outlive tokens. */
+    actorTokenId: uuid("actor_token_id"),
+    action: text("action").$type<AuditAction>().notNull(),
+    /** The run or token acted on; null for bulk actions (their filter is in `details`). */
+    targetId: text("target_id"),
+    details: jsonb("details").$type<Record<string, unknown>>(),
+  },
+  (t) => [index("audit_log_actor_idx").on(t.actorOwnerId, t.id.desc()), index("audit_log_action_idx").on(t.action, t.id.desc())],
+);
+
+export type AuditLogRow = typeof auditLog.$inferSelect;

@@ -15,6 +15,10 @@ export function isFinished(status: RunStatus): boolean {
 export const unfinishedStatuses: readonly RunStatus[] = runStatuses.filter((status) => !finishedStatuses.includes(status));
 
 /** The kinds of event a run's stream carries. */
+/** What the audit log records: changes to tokens, and what people do to runs (see @conveyor/db's audit-log.ts). */
+export const auditActions = ["token.created", "token.revoked", "run.cancelled", "run.retried", "runs.retried_failed"] as const;
+export type AuditAction = (typeof auditActions)[number];
+
 export const runEventKinds = ["queued", "started", "progress", "log", "retrying", "completed", "failed", "cancelled"] as const;
 export type RunEventKind = (typeof runEventKinds)[number];
 

@@ -21,7 +21,7 @@ export const tokensRouter = router({
 
   /** Issue a token (admins). The answer holds the token itself, the only time it is ever shown. */
   create: adminProcedure.input(createTokenInputSchema).mutation(async ({ ctx, input }) => {
-    const created = await createToken(ctx.db, input);
+    const created = await createToken(ctx.db, input, ctx.principal);
     ctx.log({ level: "info", message: "token created", tokenId: created.info.id, owner: created.info.ownerId, role: created.info.role, by: ctx.principal.ownerId });
     return created;
   }),

@@ -65,8 +65,11 @@ export async function submitWithinLimits(
         status: row.status ?? "queued",
         priority: row.priority ?? "normal",
         input: row.input,
-        secrets: row.secrets ?? null,
+        // Bytes travel in the JSON as base64 (decoded by the statement).
+        sealedSecrets: row.sealedSecrets ? row.sealedSecrets.toString("base64") : null,
+        secretsKeyId: row.secretsKeyId ?? null,
         maxAttempts: row.maxAttempts,
+        maxLostAttempts: row.maxLostAttempts,
         attemptBudget: row.attemptBudget ?? row.maxAttempts,
         timeoutMs: row.timeoutMs,
         ownerId: row.ownerId,
@@ -119,12 +122,14 @@ export async function submitWithinLimits(
     ), item as (
       select x.* from jsonb_to_recordset(${JSON.stringify(items)}::jsonb)
         as x(n int, id uuid, type text, label text, queue text, lane text, status conveyor.run_status, priority conveyor.run_priority,
-             input jsonb, secrets jsonb, "maxAttempts" int, "attemptBudget" int, "timeoutMs" int, "ownerId" text, "traceParent" text,
+             input jsonb, "sealedSecrets" text, "secretsKeyId" text, "maxAttempts" int, "maxLostAttempts" int, "attemptBudget" int, "timeoutMs" int, "ownerId" text, "traceParent" text,
              "runAt" timestamptz, "queuedData" jsonb, job json)
        where x.n in (select n from decided where granted)
     ), inserted as (
-      insert into conveyor.runs (id, type, label, queue, lane, status, priority, input, secrets, max_attempts, attempt_budget, timeout_ms, owner_id, trace_parent, run_at)
-      select id, type, label, queue, lane, status, priority, input, secrets, "maxAttempts", "attemptBudget", "timeoutMs", "ownerId", "traceParent", "runAt" from item
+      insert into conveyor.runs (id, type, label, queue, lane, status, priority, input, sealed_secrets, secrets_key_id, max_attempts,
+                                 max_lost_attempts, attempt_budget, timeout_ms, owner_id, trace_parent, run_at)
+      select id, type, label, queue, lane, status, priority, input, decode("sealedSecrets", 'base64'), "secretsKeyId", "maxAttempts",
+             "maxLostAttempts", "attemptBudget", "timeoutMs", "ownerId", "traceParent", "runAt" from item
       returning id
     ), events as (
       insert into conveyor.run_events (run_id, kind, data) select id, 'queued', "queuedData" from item

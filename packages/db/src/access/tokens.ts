@@ -8,8 +8,9 @@ import { z } from "zod";
 import { instantSchema } from "@conveyor/jobs";
 import type { Database } from "../client";
 import { TokenRejectedError } from "../errors";
-import { apiTokens, tokenRoles, type ApiTokenRow, type TokenRole } from "../schema";
-import type { Viewer } from "./viewer";
+import { apiTokens, auditLog, tokenRoles, type ApiTokenRow, type TokenRole } from "../schema";
+import { systemViewer, type Viewer } from "./viewer";
+import { auditActorOf } from "./audit-log";
 
 const tokenPrefix = "cvy_";
 /** "cvy_" and 32 random bytes in base64url. */
@@ -73,27 +74,45 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-/** Create a token. The returned `token` is the only time it exists in clear. */
-export async function createToken(db: Database, rawInput: CreateTokenInput): Promise<{ token: string; info: TokenInfo }> {
+/**
+ * Create a token, recorded in the audit log as done by `by` (an admin's
+ * principal, the command line's viewer; the platform when not given). The
+ * returned `token` is the only time it exists in clear.
+ */
+export async function createToken(db: Database, rawInput: CreateTokenInput, by: Viewer = systemViewer): Promise<{ token: string; info: TokenInfo }> {
   const input = createTokenInputSchema.parse(rawInput);
   const token = `${tokenPrefix}${randomBytes(32).toString("base64url")}`;
-  const [row] = await db
-    .insert(apiTokens)
-    .values({
-      ownerId: input.ownerId,
-      role: input.role,
-      name: input.name,
-      hash: hashToken(token),
-      prefix: token.slice(0, 8),
-      expiresAt: input.expiresAt ?? null,
-      submitRate: input.submitRate ?? null,
-      submitBurst: input.submitBurst ?? null,
-      maxSubscriptions: input.maxSubscriptions ?? null,
-      maxUnfinishedRuns: input.maxUnfinishedRuns ?? null,
-    })
-    .returning();
-  if (!row) throw new Error("inserting a token returned no row");
-  return { token, info: toTokenInfo(row) };
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(apiTokens)
+      .values({
+        ownerId: input.ownerId,
+        role: input.role,
+        name: input.name,
+        hash: hashToken(token),
+        prefix: token.slice(0, 8),
+        expiresAt: input.expiresAt ?? null,
+        submitRate: input.submitRate ?? null,
+        submitBurst: input.submitBurst ?? null,
+        maxSubscriptions: input.maxSubscriptions ?? null,
+        maxUnfinishedRuns: input.maxUnfinishedRuns ?? null,
+      })
+      .returning();
+    if (!row) throw new Error("inserting a token returned no row");
+    const info = toTokenInfo(row);
+    await tx.insert(auditLog).values({
+      ...actorColumns(by),
+      action: "token.created",
+      targetId: info.id,
+      details: { ownerId: info.ownerId, role: info.role, name: info.name, prefix: info.prefix, expiresAt: info.expiresAt?.toISOString() ?? null },
+    });
+    return { token, info };
+  });
+}
+
+function actorColumns(viewer: Viewer) {
+  const actor = auditActorOf(viewer);
+  return { actorOwnerId: actor.ownerId, actorRole: actor.role, actorTokenId: actor.tokenId };
 }
 
 /** Tokens newest first: every token for an admin, the viewer's own otherwise. */
@@ -106,14 +125,28 @@ export async function listTokens(db: Database, viewer: Viewer): Promise<TokenInf
   return rows.map(toTokenInfo);
 }
 
-/** Revoke a token at once (its next request is refused). Returns null when the viewer has no such token. */
+/**
+ * Revoke a token at once (its next request is refused), recorded in the audit
+ * log as done by the viewer (a token already revoked is left, and logged, as it
+ * was). Returns null when the viewer has no such token.
+ */
 export async function revokeToken(db: Database, viewer: Viewer, tokenId: string): Promise<TokenInfo | null> {
-  const [row] = await db
-    .update(apiTokens)
-    .set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, now())` })
-    .where(and(eq(apiTokens.id, tokenId), viewer.role === "admin" ? undefined : eq(apiTokens.ownerId, viewer.ownerId)))
-    .returning();
-  return row ? toTokenInfo(row) : null;
+  const visible = and(eq(apiTokens.id, tokenId), viewer.role === "admin" ? undefined : eq(apiTokens.ownerId, viewer.ownerId));
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select({ revokedAt: apiTokens.revokedAt }).from(apiTokens).where(visible).for("update");
+    if (!before) return null;
+    const [row] = await tx
+      .update(apiTokens)
+      .set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, now())` })
+      .where(visible)
+      .returning();
+    if (!row) return null;
+    const info = toTokenInfo(row);
+    if (before.revokedAt === null) {
+      await tx.insert(auditLog).values({ ...actorColumns(viewer), action: "token.revoked", targetId: info.id, details: { ownerId: info.ownerId, prefix: info.prefix } });
+    }
+    return info;
+  });
 }
 
 /**

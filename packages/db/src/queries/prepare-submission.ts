@@ -13,10 +13,11 @@ import { InvalidRequestError, UnknownJobTypeError, type FieldIssue } from "../er
 import type { NewRunRow } from "../schema";
 import { systemOwner } from "../access/viewer";
 import { v7 as uuidv7 } from "uuid";
+import { secretsKeyHelp, secretsKeyring } from "../secrets-at-rest";
 
 /** A run ready to be written, and the graphile-worker job that will execute it. */
 export interface PreparedSubmission {
-  row: NewRunRow & { id: string; runAt: Date; maxAttempts: number };
+  row: NewRunRow & { id: string; runAt: Date; maxAttempts: number; maxLostAttempts: number };
   /** graphile-worker's priority number (lower starts first). */
   jobPriority: number;
 }
@@ -61,8 +62,16 @@ export function prepareSubmission(
   // The last 62 bits stay random, which is what laneOf hashes.
   const id = uuidv7();
   const queue = chosen.queue ?? job.defaults.queue;
-  // Sensitive fields are kept apart from the input, so no read of a run can return them.
+  // Sensitive fields are kept apart from the input, so no read of a run can return them, and sealed
+  // (encrypted), so neither can a copy of the database. Without a key they are refused, not stored in the clear.
   const { visible, secrets } = splitSensitive(input.data, job.sensitivePaths);
+  const keyring = secretsKeyring();
+  if (secrets !== null && !keyring.current) {
+    throw new InvalidRequestError(
+      Object.keys(secrets).map((path) => ({ path: `${pathPrefix}input.${path}`, message: `is sensitive, and this server has no key to store it encrypted: ${secretsKeyHelp}` })),
+    );
+  }
+  const sealed = secrets === null ? null : keyring.seal(secrets, id);
   return {
     row: {
       id,
@@ -73,7 +82,8 @@ export function prepareSubmission(
       status: chosen.runAt && chosen.runAt.getTime() > Date.now() ? "scheduled" : "queued",
       priority,
       input: visible,
-      secrets,
+      sealedSecrets: sealed?.sealed ?? null,
+      secretsKeyId: sealed?.keyId ?? null,
       maxAttempts,
       attemptBudget: maxAttempts,
       maxLostAttempts: job.defaults.maxLostAttempts,

@@ -1,13 +1,15 @@
 /**
  * What people do to runs: cancel one, run a failed or cancelled one again,
  * or run many failed ones again. Each is one statement: the status change,
- * its event and the graphile-worker job change commit together.
+ * its event, the graphile-worker job change and the audit log's entry
+ * (naming the viewer as the actor) commit together.
  */
 import { z } from "zod";
 import { instantSchema, queueNameSchema, type RunStatus } from "@conveyor/jobs";
 import type { SqlClient } from "../client";
 import { RunNotFoundError, RunStateConflictError } from "../errors";
 import { ownerFilterOf, type Viewer } from "../access/viewer";
+import { recordAudit } from "../access/audit-log";
 
 /** The NOTIFY channel on which workers learn that a run they execute was cancelled. */
 export const cancelChannel = "conveyor_cancel";
@@ -47,6 +49,11 @@ export async function cancelRun(sql: SqlClient, viewer: Viewer, runId: string): 
     ), told as (
       -- Whatever its recorded status: a worker may have begun an attempt whose start is not written yet.
       select pg_notify(${cancelChannel}, id::text) from cancelled
+    ), audited as (
+      ${recordAudit(sql, viewer, "run.cancelled")} (
+        select id::text as target_id,
+               jsonb_build_object('previousStatus', previous, 'childrenCancelled', (select count(*) from cancelled) - 1) as details
+          from cancelled where id = ${runId}) entry
     )
     select id, previous from cancelled
      where id = ${runId} and (select count(*) from unscheduled) >= 0 and (select count(*) from told) >= 0
@@ -71,7 +78,11 @@ export async function retryRun(sql: SqlClient, viewer: Viewer, runId: string): P
          for update
     ), targets as (
       select id from before where status in ('failed', 'cancelled')
-    ), ${requeueSteps(sql)}
+    ), ${requeueSteps(sql)}, audited as (
+      ${recordAudit(sql, viewer, "run.retried")} (
+        select r.id::text as target_id, jsonb_build_object('previousStatus', b.status) as details
+          from requeued r join before b on b.id = r.id) entry
+    )
     select id, 'queued'::conveyor.run_status as status, true as retried from requeued
      where (select count(*) from scheduled) >= 0
     union all
@@ -113,7 +124,12 @@ export async function retryFailedRuns(
        order by finished_at
        limit ${filter.limit}
        for update skip locked
-    ), ${requeueSteps(sql)}
+    ), ${requeueSteps(sql)}, audited as (
+      -- One entry for the bulk action: its filter and how many runs it queued again (none: no entry).
+      ${recordAudit(sql, viewer, "runs.retried_failed")} (
+        select null::text as target_id, jsonb_build_object('filter', ${JSON.stringify(filter)}::jsonb, 'retried', count(*)) as details
+          from requeued having count(*) > 0) entry
+    )
     select id from requeued where (select count(*) from scheduled) >= 0`;
   return { retried: rows.length, ids: rows.map((row) => row.id) };
 }

@@ -6,6 +6,7 @@
  * expects, so a late write (a result after a cancel) changes nothing.
  */
 import type { SqlClient } from "../client";
+import { secretsKeyring, type SecretsKeyring } from "../secrets-at-rest";
 import { lostAttemptLeft } from "./reap-lost-workers";
 
 /** What a worker needs to execute a run it is about to start. */
@@ -14,15 +15,33 @@ export interface StartedRun {
   type: string;
   /** Who the run belongs to (for logs). */
   ownerId: string;
-  /** The input without its sensitive fields, which are in `secrets` (see `mergeSensitive`). */
+  /** The input without its sensitive fields, which `openRunSecrets` gives (see `mergeSensitive`). */
   input: unknown;
-  secrets: Record<string, unknown> | null;
+  /** The sensitive fields, sealed (see secrets-at-rest.ts), and the id of the key that sealed them. */
+  sealedSecrets: Buffer | null;
+  secretsKeyId: string | null;
+  /** Sensitive fields of a run submitted before they were sealed (migration 0017). */
+  plaintextSecrets: Record<string, unknown> | null;
   /** The submitter's trace context (W3C traceparent), when it was traced. */
   traceParent: string | null;
   /** The number of the attempt being started (1 for the first). */
   attempts: number;
   maxAttempts: number;
   timeoutMs: number;
+}
+
+/** A started run's columns that carry its secrets, as `StartedRun` names them. */
+function secretColumns(table: string): string {
+  return `${table}sealed_secrets as "sealedSecrets", ${table}secrets_key_id as "secretsKeyId", ${table}secrets as "plaintextSecrets"`;
+}
+
+/**
+ * The run's sensitive fields, opened (null when it has none). Throws a
+ * `SecretsKeyError` saying which key is missing when this process cannot open them.
+ */
+export function openRunSecrets(run: StartedRun, keyring: SecretsKeyring = secretsKeyring()): Record<string, unknown> | null {
+  if (run.sealedSecrets !== null && run.secretsKeyId !== null) return keyring.open({ keyId: run.secretsKeyId, sealed: run.sealedSecrets }, run.id);
+  return run.plaintextSecrets;
 }
 
 /** A graphile-worker job as handed out: the run and the attempt it was created for. */
@@ -54,7 +73,8 @@ export async function loadRunsToStart(sql: SqlClient, jobs: readonly AttemptJob[
     with j as (
       select * from jsonb_to_recordset(${JSON.stringify(jobs)}::jsonb) as x("runId" uuid, attempt int)
     )
-    select r.id, r.type, r.owner_id as "ownerId", r.input, r.secrets, r.trace_parent as "traceParent", r.attempts + 1 as attempts, r.max_attempts as "maxAttempts", r.timeout_ms as "timeoutMs"
+    select r.id, r.type, r.owner_id as "ownerId", r.input, ${sql.unsafe(secretColumns("r."))}, r.trace_parent as "traceParent",
+           r.attempts + 1 as attempts, r.max_attempts as "maxAttempts", r.timeout_ms as "timeoutMs"
       from conveyor.runs r
       join j on j."runId" = r.id
      where r.id = any(array(select "runId" from j))
@@ -91,13 +111,13 @@ export async function claimRuns(
          -- (= any(array) keeps this an index lookup; the join alone is planned as a full scan.)
          and r.id = any(array(select "runId" from j))
          and ${sql.unsafe(startable)}
-      returning r.id, r.type, r.owner_id, r.input, r.secrets, r.trace_parent, r.attempts, r.max_attempts, r.timeout_ms, r.started_at
+      returning r.id, r.type, r.owner_id, r.input, r.sealed_secrets, r.secrets_key_id, r.secrets, r.trace_parent, r.attempts, r.max_attempts, r.timeout_ms, r.started_at
     ), events as (
       -- The worker is named in the event: the run's worker_id is cleared when it finishes.
       insert into conveyor.run_events (run_id, kind, at, data)
       select id, 'started', started_at, jsonb_build_object('attempt', attempts, 'workerId', ${workerId}::text) from claimed
     )
-    select id, type, owner_id as "ownerId", input, secrets, trace_parent as "traceParent", attempts, max_attempts as "maxAttempts", timeout_ms as "timeoutMs"
+    select id, type, owner_id as "ownerId", input, ${sql.unsafe(secretColumns(""))}, trace_parent as "traceParent", attempts, max_attempts as "maxAttempts", timeout_ms as "timeoutMs"
       from claimed`;
 }
 
