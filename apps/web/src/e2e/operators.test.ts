@@ -176,6 +176,31 @@ describe("the operator pages", () => {
     await queues.close();
   });
 
+  it("lists the bulk retry and the tokens in the audit log, with who did them, filtered by action", async () => {
+    const page = await signedInPage(adminToken, "/audit");
+    const admin = await api.tokens.whoami.query();
+    const retry = page.locator('[data-testid="audit-row"][data-action="runs.retried_failed"]').first();
+    await retry.waitFor();
+    expect(await retry.getByTestId("audit-actor").textContent()).toBe(`ops (admin, token ${admin.tokenId.slice(0, 8)})`);
+    expect(await retry.getByTestId("audit-action").textContent()).toBe("retried failed runs");
+    expect(await retry.getByTestId("audit-target").textContent()).toBe("by filter");
+    expect(await retry.getByTestId("audit-details").textContent()).toContain("retried: 1");
+
+    await page.getByTestId("audit-action-filter").selectOption("token.created");
+    await page.locator('[data-testid="audit-row"][data-action="runs.retried_failed"]').waitFor({ state: "detached" });
+    const created = page.locator('[data-testid="audit-row"][data-action="token.created"]');
+    await created.first().waitFor();
+    // The stack's tokens are made by the platform itself (no token made them).
+    const made = created.filter({ hasText: "ownerId: ops" });
+    expect(await made.getByTestId("audit-actor").textContent()).toBe("system (admin)");
+    expect(await made.getByTestId("audit-details").textContent()).toContain("role: admin");
+    await stack.screenshot(page, "audit-desktop");
+
+    await page.setViewportSize({ width: 375, height: 812 });
+    expect(await horizontalOverflow(page)).toBe(0);
+    await page.close();
+  });
+
   it("shows the schedules with a reading of their cron, the next firing and its countdown", async () => {
     const page = await signedInPage(adminToken, "/schedules");
     const schedule = page.locator('[data-testid="schedule"][data-name="prune-finished-runs"]');
@@ -229,6 +254,9 @@ describe("the operator pages", () => {
     expect(await page.getByTestId("not-found").textContent()).toContain("The queues page is for admins.");
     await page.goto(new URL("schedules", stack.webUrl).toString());
     expect(await page.getByTestId("not-found").textContent()).toContain("The schedules page is for admins.");
+    await page.goto(new URL("audit", stack.webUrl).toString());
+    expect(await page.getByTestId("not-found").textContent()).toContain("The audit log is for admins.");
+    await expect(stack.client(userToken).audit.list.query()).rejects.toThrow("this needs an admin token");
     await page.close();
     expect(stack.pageErrors.filter((error) => !/^Failed to load resource: the server responded with a status of 404/.test(error))).toEqual([]);
   });

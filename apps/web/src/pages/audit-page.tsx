@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useId, useState } from "react";
 import { auditActions, type AuditAction } from "@conveyor/jobs";
 import { trpc } from "../lib/trpc";
 import { Loading, LoadFailed } from "../components/operators/load-state";
@@ -11,6 +11,7 @@ import { AuditTable, auditActionLabels } from "../components/operators/audit-tab
  */
 export function AuditPage() {
   const [action, setAction] = useState<AuditAction | "">("");
+  const filterId = useId();
   const log = trpc.audit.list.useInfiniteQuery(
     { limit: 50, ...(action ? { action } : {}) },
     { getNextPageParam: (page) => page.nextCursor ?? undefined },
@@ -26,9 +27,16 @@ export function AuditPage() {
         </button>
       </header>
       <p className="muted">Every token created or revoked and every cancel and retry, with the token that did it.</p>
-      <label className="ops-filter">
-        Action{" "}
-        <select value={action} onChange={(event) => setAction(auditActions.find((known) => known === event.target.value) ?? "")} data-testid="audit-action-filter">
+      <div className="ops-toolbar">
+        <label htmlFor={filterId} className="submit-label">
+          Action
+        </label>
+        <select
+          id={filterId}
+          value={action}
+          onChange={(event) => setAction(auditActions.find((known) => known === event.target.value) ?? "")}
+          data-testid="audit-action-filter"
+        >
           <option value="">All actions</option>
           {auditActions.map((known) => (
             <option key={known} value={known}>
@@ -36,7 +44,7 @@ export function AuditPage() {
             </option>
           ))}
         </select>
-      </label>
+      </div>
       {log.isPending ? (
         <Loading what="the audit log" />
       ) : log.error ? (

@@ -46,7 +46,9 @@ export const listAuditLogInputSchema = z
     /** Entries of one actor (a token's owner, or `cli:<user>`). */
     actor: z.string().min(1).max(200).optional(),
     /** Entries older than this one (the `nextCursor` of the previous page). */
-    cursor: z.number().int().positive().optional(),
+    cursor: z.number().int().positive().nullish(),
+    /** Sent by tRPC's infinite queries; only older pages exist here. */
+    direction: z.enum(["forward", "backward"]).optional(),
     limit: z.number().int().min(1).max(200).default(50),
   })
   .strict();
