@@ -26,6 +26,11 @@ export interface ApiServices {
 export interface ApiContext extends ApiServices {
   /** Who is calling, checked against the token table; rejects with `TokenRejectedError`. */
   authenticate(): Promise<Principal>;
+  /**
+   * Called by a subscription once it receives everything from now on (the SSE stream sends its
+   * `connected` frame then, so a client that saw it misses nothing committed after).
+   */
+  onListening?: () => void;
 }
 
 /**

@@ -65,7 +65,7 @@ export class EventStreams {
   private async serve(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
     const aborted = new AbortController();
     res.once("close", () => aborted.abort());
-    const stream: OpenStream = { res, wrote: false };
+    const stream: OpenStream = { res, wrote: false, connected: false };
     this.open.add(stream);
     res.writeHead(200, {
       "content-type": "text/event-stream",
@@ -73,8 +73,14 @@ export class EventStreams {
       "x-accel-buffering": "no",
       connection: "keep-alive",
     });
-    write(stream, connectedFrame);
-    const ctx = httpContext(this.services, req);
+    // `connected` goes out once the subscription listens (or before whatever comes first): a client
+    // that has seen it misses nothing committed afterwards, which the stream of all runs (no backlog) needs.
+    const connect = () => {
+      if (stream.connected) return;
+      stream.connected = true;
+      write(stream, connectedFrame);
+    };
+    const ctx: ApiContext = { ...httpContext(this.services, req), onListening: connect };
     let input: unknown;
     try {
       const iterable = await callTRPCProcedure({
@@ -89,11 +95,14 @@ export class EventStreams {
       if (!isAsyncIterable(iterable)) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `${path} did not return an async iterable` });
       for await (const value of iterable) {
         if (aborted.signal.aborted) break;
+        connect();
         if (!write(stream, frameOf(value))) await drained(res, aborted.signal);
       }
+      connect();
       // A dropped connection (client gone, or this API stopping) is not an end: the client resumes it.
       if (!aborted.signal.aborted) write(stream, returnFrame);
     } catch (cause) {
+      connect();
       if (!aborted.signal.aborted) this.sendError(stream, cause, input, ctx);
     } finally {
       this.open.delete(stream);
@@ -110,7 +119,8 @@ export class EventStreams {
 
   private ping(): void {
     for (const stream of this.open) {
-      if (!stream.wrote) write(stream, pingFrame);
+      // Nothing before `connected`, which tRPC's clients expect first.
+      if (!stream.wrote && stream.connected) write(stream, pingFrame);
       stream.wrote = false;
     }
   }
@@ -120,6 +130,8 @@ interface OpenStream {
   res: ServerResponse;
   /** Whether a frame went out since the last ping check. */
   wrote: boolean;
+  /** Whether the `connected` frame went out. */
+  connected: boolean;
 }
 
 function write(stream: OpenStream, frame: Buffer): boolean {

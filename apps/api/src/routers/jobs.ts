@@ -214,6 +214,7 @@ export const jobsRouter = router({
     const stop = AbortSignal.any([signal ?? new AbortController().signal, lease.revoked]);
     // Listen first, then read the backlog, so nothing falls between the two.
     const live = ctx.events.subscribe(runId ?? null, stop);
+    ctx.onListening?.();
     try {
       let finished = false;
       if (runId) {
