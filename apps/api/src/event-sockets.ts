@@ -116,19 +116,28 @@ class EventSocket {
     try {
       if (this.subscriptions.has(id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${id}` });
       this.subscriptions.set(id, stop);
-      ctx = await this.context;
+      // `started` goes out once the subscription listens (or before whatever comes first), as the SSE
+      // stream's `connected` does: a client that has seen it misses nothing committed afterwards.
+      let started = false;
+      const start = () => {
+        if (started) return;
+        started = true;
+        this.sendJson({ id, jsonrpc, result: { type: "started" } });
+      };
+      ctx = { ...(await this.context), onListening: start };
       const iterable = await callTRPCProcedure({ router: appRouter, path, type: "subscription", ctx, signal: stop.signal, batchIndex: 0, getRawInput: async () => input });
       if (!isAsyncIterable(iterable)) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `${path} did not return an async iterable` });
       if (this.client.readyState !== open) return;
-      this.sendJson({ id, jsonrpc, result: { type: "started" } });
       const prefix = `{"id":${JSON.stringify(id)}${jsonrpc ? `,"jsonrpc":"2.0"` : ""},"result":`;
       for await (const value of iterable) {
         if (stop.signal.aborted) break;
+        start();
         const frame = frameOf(prefix, value);
         // A socket that is not draining is not read from: the hub keeps only the latest progress of each run meanwhile.
         if (this.client.bufferedAmount < highWaterBytes) this.client.send(frame, { binary: false });
         else await sent(this.client, frame, stop.signal);
       }
+      start();
       this.sendJson({ id, jsonrpc, result: { type: "stopped" } });
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);

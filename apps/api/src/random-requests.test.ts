@@ -7,6 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { WebSocket } from "ws";
+import { z } from "zod";
 import { catalog } from "@conveyor/jobs";
 import { createTestDatabase } from "@conveyor/db/testing";
 import { createClient } from "./client";
@@ -144,7 +146,7 @@ describe("random requests at every procedure", () => {
 });
 
 /** A raw SSE reader of `jobs.events` (as an EventSource reads it), resuming from a `Last-Event-ID`. */
-async function openEvents(input: unknown, lastEventId: string | null) {
+async function openEvents(input: unknown, lastEventId: string | null): Promise<EventReader> {
   const headers: Record<string, string> = { authorization: `Bearer ${adminToken}` };
   if (lastEventId !== null) headers["last-event-id"] = lastEventId;
   const controller = new AbortController();
@@ -165,7 +167,7 @@ async function openEvents(input: unknown, lastEventId: string | null) {
       }
     },
     /** The next frame: an event with its id, or the end of the stream. */
-    async next(): Promise<{ id: string; runId: string; kind: string } | "return"> {
+    async next(): Promise<EventFrame> {
       for (;;) {
         const end = text.indexOf("\n\n");
         if (end >= 0) {
@@ -190,21 +192,89 @@ async function openEvents(input: unknown, lastEventId: string | null) {
   };
 }
 
+type EventFrame = { id: string; runId: string; kind: string } | "return";
+type EventReader = { live(): Promise<void>; next(): Promise<EventFrame>; close(): void };
+
+/** The same over a WebSocket in tRPC's protocol (as wsLink speaks it): `started`, `data` with the tracked id, `stopped`. */
+async function openSocketEvents(input: unknown, lastEventId: string | null): Promise<EventReader> {
+  const socket = new WebSocket(`${api.wsUrl}?connectionParams=1`);
+  await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+  socket.send(JSON.stringify({ method: "connectionParams", data: { token: adminToken } }));
+  const messages: unknown[] = [];
+  let wake: (() => void) | null = null;
+  socket.on("message", (data) => {
+    messages.push(JSON.parse(data.toString()));
+    wake?.();
+  });
+  socket.on("close", () => wake?.());
+  socket.send(JSON.stringify({ id: 1, method: "subscription", params: { path: "jobs.events", input, ...(lastEventId === null ? {} : { lastEventId }) } }));
+  let started = false;
+  const take = async (): Promise<unknown> => {
+    while (messages.length === 0) {
+      if (socket.readyState > WebSocket.OPEN) throw new Error("the socket closed without a stopped message");
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+    }
+    return messages.shift();
+  };
+  const read = async (): Promise<EventFrame | "started"> => {
+    const message = eventMessage.parse(await take());
+    if (message.error) throw new Error(JSON.stringify(message.error));
+    if (message.result?.type === "started") return "started";
+    if (message.result?.type === "stopped") return "return";
+    if (message.result?.type === "data" && message.result.id && message.result.data) {
+      return { id: message.result.id, runId: message.result.data.data.runId, kind: message.result.data.data.kind };
+    }
+    throw new Error(`unexpected message ${JSON.stringify(message)}`);
+  };
+  let early: EventFrame | null = null;
+  return {
+    async live() {
+      while (!started) {
+        const frame = await read();
+        if (frame === "started") started = true;
+        else early = frame;
+      }
+    },
+    async next() {
+      if (early) {
+        const frame = early;
+        early = null;
+        return frame;
+      }
+      for (;;) {
+        const frame = await read();
+        if (frame === "started") started = true;
+        else return frame;
+      }
+    },
+    close: () => socket.close(),
+  };
+}
+
+const eventMessage = z.object({
+  // A data message carries the tracked envelope: { id, data: the event }.
+  result: z.object({ type: z.string(), id: z.string().optional(), data: z.object({ data: z.object({ runId: z.string(), kind: z.string() }) }).optional() }).optional(),
+  error: z.unknown().optional(),
+});
+
 describe("a subscriber that disconnects at random points", () => {
-  it("receives every event of the run exactly once, in order, resuming from its last event id", async () => {
+  it("receives every event of the run exactly once, in order, resuming from its last event id (SSE and WebSocket)", async () => {
     const client = createClient({ url: api.url, token: adminToken });
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 6 }),
         fc.integer({ min: 3, max: 25 }),
         fc.boolean(),
-        async (disconnectAfter, logLines, allRuns) => {
+        fc.constantFrom("sse", "websocket"),
+        async (disconnectAfter, logLines, allRuns, transport) => {
+          const open = transport === "sse" ? openEvents : openSocketEvents;
           // The stream of all runs carries what happens after it connects, so it connects first; the
           // stream of one run replays the run's history, so it may connect once the run exists.
-          let stream = allRuns ? await openEvents(undefined, null) : null;
+          let stream = allRuns ? await open(undefined, null) : null;
           await stream?.live();
           const { id } = await client.jobs.submit.mutate({ type: "document.analyze", input: { text: "Nobody executes this run." } });
-          stream ??= await openEvents({ id }, null);
+          stream ??= await open({ id }, null);
           const input = allRuns ? undefined : { id };
 
           // The events arrive while the subscriber comes and goes: log lines in small bursts, then the cancel.
@@ -230,7 +300,7 @@ describe("a subscriber that disconnects at random points", () => {
             if (gaps.length > 0 && sinceConnect >= (gaps[0] ?? 0)) {
               gaps.shift();
               stream.close();
-              stream = await openEvents(input, lastId);
+              stream = await open(input, lastId);
               sinceConnect = 0;
             }
           }
