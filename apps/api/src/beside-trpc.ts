@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { LimitExceededError } from "@conveyor/db";
+import { DatabaseUnavailableError, LimitExceededError } from "@conveyor/db";
 
 /**
  * What the transports answered beside tRPC's handler share with it
@@ -15,8 +15,14 @@ export type ReportError = (report: { error: TRPCError; path?: string | undefined
  * handler sets them through `responseMeta`, procedure-calls.ts directly.
  */
 export function retryAfterHeaders(errors: readonly TRPCError[]): Record<string, string> {
-  const retryAfterMs = errors.map((error) => (error.cause instanceof LimitExceededError ? error.cause.retryAfterMs : null)).find((ms) => ms != null);
+  const retryAfterMs = errors.map(retryAfterMsOf).find((ms) => ms != null);
   return retryAfterMs != null ? { "retry-after": String(Math.ceil(retryAfterMs / 1000)) } : {};
+}
+
+/** When a refused call may succeed if tried again (a limit's window, PostgreSQL coming back); null when waiting will not help. */
+export function retryAfterMsOf(error: TRPCError): number | null {
+  if (error.cause instanceof LimitExceededError || error.cause instanceof DatabaseUnavailableError) return error.cause.retryAfterMs;
+  return null;
 }
 
 /** A JSON object (not an array, not null): a batch's inputs, a call's input, a procedure's definition. */

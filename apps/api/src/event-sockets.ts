@@ -1,10 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import type { WebSocket, WebSocketServer } from "ws";
-import { callTRPCProcedure, getTRPCErrorFromUnknown, isTrackedEnvelope, TRPCError } from "@trpc/server";
+import { callTRPCProcedure, isTrackedEnvelope, TRPCError } from "@trpc/server";
 import { getWSConnectionHandler, jsonEncoder } from "@trpc/server/adapters/ws";
 // As in event-stream.ts: the error shape tRPC's own WebSocket handler sends (the @trpc version is pinned).
 import { getErrorShape } from "@trpc/server/unstable-core-do-not-import";
 import { webSocketContext, type ApiContext, type ApiServices } from "./context";
+import { answerFor } from "./field-errors";
 import { appRouter } from "./root";
 import { isRecord, type ReportError } from "./beside-trpc";
 
@@ -140,7 +141,7 @@ class EventSocket {
       start();
       this.sendJson({ id, jsonrpc, result: { type: "stopped" } });
     } catch (cause) {
-      const error = getTRPCErrorFromUnknown(cause);
+      const error = answerFor(cause);
       this.onError({ error, path });
       const shape = getErrorShape({ config: appRouter._def._config, ctx, error, input, path, type: "subscription" });
       this.sendJson({ id, jsonrpc, error: transformer.output.serialize(shape) });

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { callTRPCProcedure, getTRPCErrorFromUnknown, isTrackedEnvelope, TRPCError } from "@trpc/server";
+import { callTRPCProcedure, isTrackedEnvelope, TRPCError } from "@trpc/server";
 // The one internal of tRPC used here: the error shape its own SSE stream sends, so an error reads
 // the same through this stream (the exact @trpc version is pinned for every package).
 import { getErrorShape } from "@trpc/server/unstable-core-do-not-import";
 import { httpContext, type ApiContext, type ApiServices } from "./context";
+import { answerFor } from "./field-errors";
 import { appRouter } from "./root";
 import { isRecord, queryInput, type ReportError } from "./beside-trpc";
 
@@ -111,7 +112,7 @@ export class EventStreams {
   }
 
   private sendError(stream: OpenStream, cause: unknown, input: unknown, ctx: ApiContext): void {
-    const error = getTRPCErrorFromUnknown(cause);
+    const error = answerFor(cause);
     this.onError({ error, path });
     const shape = getErrorShape({ config: appRouter._def._config, ctx, error, input, path, type: "subscription" });
     write(stream, Buffer.from(`event: serialized-error\ndata: ${JSON.stringify(shape)}\n\n`));

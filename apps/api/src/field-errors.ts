@@ -1,6 +1,8 @@
-import { TRPCError } from "@trpc/server";
+import { getTRPCErrorFromUnknown, TRPCError } from "@trpc/server";
 import {
+  asDatabaseUnavailable,
   ConveyorError,
+  DatabaseUnavailableError,
   ForbiddenError,
   InvalidRequestError,
   LimitExceededError,
@@ -65,8 +67,22 @@ export function toTRPCError(error: ConveyorError): TRPCError {
   if (error instanceof TokenRejectedError) return new TRPCError({ code: "UNAUTHORIZED", message: error.message, cause: error });
   if (error instanceof ForbiddenError) return new TRPCError({ code: "FORBIDDEN", message: error.message, cause: error });
   if (error instanceof LimitExceededError) return new TRPCError({ code: "TOO_MANY_REQUESTS", message: error.message, cause: error });
+  if (error instanceof DatabaseUnavailableError) return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: error.message, cause: error });
   if (error instanceof InvalidRequestError || error instanceof UnknownJobTypeError) {
     return new TRPCError({ code: "BAD_REQUEST", message: formatIssues(issuesOf(error) ?? []), cause: error });
   }
   return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: error.message, cause: error });
+}
+
+/**
+ * The tRPC error a failure is answered with: the data layer's errors by their
+ * meaning (see toTRPCError), a lost connection to PostgreSQL as
+ * SERVICE_UNAVAILABLE (retryable), anything else as tRPC makes it.
+ */
+export function answerFor(failure: unknown): TRPCError {
+  const cause = failure instanceof TRPCError && failure.code === "INTERNAL_SERVER_ERROR" && failure.cause !== undefined ? failure.cause : failure;
+  if (cause instanceof ConveyorError) return toTRPCError(cause);
+  const unavailable = asDatabaseUnavailable(cause);
+  if (unavailable) return toTRPCError(unavailable);
+  return getTRPCErrorFromUnknown(failure);
 }

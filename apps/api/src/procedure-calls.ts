@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { callTRPCProcedure, getTRPCErrorFromUnknown, TRPCError } from "@trpc/server";
+import { callTRPCProcedure, TRPCError } from "@trpc/server";
 // tRPC's own error shape and status rules, so an answer from here reads exactly as one from its handler
 // (the exact @trpc version is pinned for every package, as for event-stream.ts).
 import { getErrorShape, getHTTPStatusCode, type TRPCResponse } from "@trpc/server/unstable-core-do-not-import";
 import { isRecord, parseJsonInput, queryInput, retryAfterHeaders, type ReportError } from "./beside-trpc";
 import { httpContext, type ApiServices } from "./context";
+import { answerFor } from "./field-errors";
 import { appRouter } from "./root";
 
 const basePath = "/trpc/";
@@ -91,7 +92,7 @@ export class ProcedureCalls {
           });
           return { result: { data } };
         } catch (cause) {
-          const error = getTRPCErrorFromUnknown(cause);
+          const error = answerFor(cause);
           errors.push(error);
           this.onError({ error, path });
           return { error: getErrorShape({ config, ctx, error, input, path, type: call.type }) };

@@ -89,7 +89,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     // Never the input: it may hold secrets.
     if (error.code === "INTERNAL_SERVER_ERROR") {
       log({ level: "error", message: "procedure failed", procedure: path ?? null, ...describeFailure(error) });
-    } else if (error.code === "UNAUTHORIZED" || error.code === "TOO_MANY_REQUESTS" || error.code === "FORBIDDEN") {
+    } else if (error.code === "UNAUTHORIZED" || error.code === "TOO_MANY_REQUESTS" || error.code === "FORBIDDEN" || error.code === "SERVICE_UNAVAILABLE") {
       log({ level: "warn", message: "request refused", procedure: path ?? null, code: error.code, reason: error.message });
     }
   };

@@ -28,7 +28,8 @@ export interface Lease {
  * Releases are likewise deleted together, one statement per batch.
  */
 export class SubscriptionLeases {
-  private readonly open = new Map<string, AbortController>();
+  /** Open leases: the signal that ends their stream, and their token (to renew them by). */
+  private readonly open = new Map<string, { revoked: AbortController; tokenId: string }>();
   /** Openings waiting for the batch in flight, per token. */
   private readonly waiting = new Map<string, PendingOpening[]>();
   /** Tokens with a batch of openings being written. */
@@ -82,7 +83,7 @@ export class SubscriptionLeases {
           // In arrival order: the first openings get the room left under the cap, the rest are refused.
           batch.forEach((opening, index) => {
             const id = ids[index];
-            if (id) opening.resolve(this.leaseOf(id));
+            if (id) opening.resolve(this.leaseOf(id, tokenId));
             else opening.reject(new LimitExceededError(`this token already has ${cap} subscriptions open, its limit: close one first`, null));
           });
         } catch (error) {
@@ -94,9 +95,9 @@ export class SubscriptionLeases {
     }
   }
 
-  private leaseOf(id: string): Lease {
+  private leaseOf(id: string, tokenId: string): Lease {
     const revoked = new AbortController();
-    this.open.set(id, revoked);
+    this.open.set(id, { revoked, tokenId });
     return {
       revoked: revoked.signal,
       release: () => {
@@ -132,8 +133,8 @@ export class SubscriptionLeases {
   /** Renew every open lease; end the streams whose token is no longer valid. */
   async renew(): Promise<void> {
     try {
-      const invalid = await renewSubscriptionLeases(this.db, [...this.open.keys()]);
-      for (const id of invalid) this.open.get(id)?.abort();
+      const invalid = await renewSubscriptionLeases(this.db, [...this.open].map(([id, { tokenId }]) => ({ id, tokenId })));
+      for (const id of invalid) this.open.get(id)?.revoked.abort();
     } catch {
       // The database is unreachable: the next renewal tries again, well before the leases expire.
     }

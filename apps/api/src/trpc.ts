@@ -1,7 +1,8 @@
 import { initTRPC, TRPCError } from "@trpc/server";
-import { ConveyorError, LimitExceededError, TokenRejectedError } from "@conveyor/db";
+import { TokenRejectedError } from "@conveyor/db";
 import type { ApiContext } from "./context";
-import { formatIssues, issuesOf, toTRPCError } from "./field-errors";
+import { answerFor, formatIssues, issuesOf, toTRPCError } from "./field-errors";
+import { retryAfterMsOf } from "./beside-trpc";
 
 const t = initTRPC.context<ApiContext>().create({
   // Never send stack traces (server paths, code) to callers, whatever NODE_ENV says; failures are logged instead.
@@ -13,7 +14,7 @@ const t = initTRPC.context<ApiContext>().create({
   },
   errorFormatter({ shape, error, ctx }) {
     const issues = error.code === "BAD_REQUEST" ? issuesOf(error.cause) : undefined;
-    const limit = error.cause instanceof LimitExceededError ? error.cause : undefined;
+    const retryAfterMs = retryAfterMsOf(error);
     return {
       ...shape,
       message: issues
@@ -28,17 +29,23 @@ const t = initTRPC.context<ApiContext>().create({
       data: {
         ...shape.data,
         issues: issues ?? null,
-        // TOO_MANY_REQUESTS: when trying again may succeed (also sent as the Retry-After header).
-        retryAfterSeconds: limit?.retryAfterMs != null ? Math.ceil(limit.retryAfterMs / 1000) : null,
+        // TOO_MANY_REQUESTS, SERVICE_UNAVAILABLE: when trying again may succeed (also sent as the Retry-After header).
+        retryAfterSeconds: retryAfterMs != null ? Math.ceil(retryAfterMs / 1000) : null,
       },
     };
   },
 });
 
-/** Turns the data layer's errors into the matching tRPC codes (NOT_FOUND, BAD_REQUEST, TOO_MANY_REQUESTS…). */
+/**
+ * Turns the data layer's errors into the matching tRPC codes (NOT_FOUND, BAD_REQUEST,
+ * TOO_MANY_REQUESTS…), and a lost connection to PostgreSQL into SERVICE_UNAVAILABLE.
+ */
 const mapDomainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof ConveyorError) throw toTRPCError(result.error.cause);
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR") {
+    const answer = answerFor(result.error);
+    if (answer.code !== "INTERNAL_SERVER_ERROR") throw answer;
+  }
   return result;
 });
 

@@ -69,3 +69,58 @@ export class LimitExceededError extends ConveyorError {
     super(message);
   }
 }
+
+/**
+ * PostgreSQL cannot be reached (refused, reset, shutting down, starting up,
+ * out of connections): nothing can be read or written until it is back, and
+ * the same request may succeed a few seconds later.
+ */
+export class DatabaseUnavailableError extends ConveyorError {
+  override readonly name = "DatabaseUnavailableError";
+  /** When to try again: PostgreSQL restarts take seconds, and the pools reconnect on their own. */
+  readonly retryAfterMs = 2_000;
+  constructor(readonly reason: string) {
+    super(`database unavailable (${reason}): retry in a few seconds; a submit with an idempotency key is safe to repeat`);
+  }
+}
+
+/** Error codes of the drivers and of the OS that mean the connection to PostgreSQL is gone or cannot be made. */
+const connectionErrorCodes = new Set([
+  // postgres.js
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  // the OS, through node's sockets and DNS
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  // PostgreSQL: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+]);
+
+/**
+ * The `DatabaseUnavailableError` an error stands for, when it (or its cause)
+ * is a lost or refused connection to PostgreSQL; null for every other error.
+ */
+export function asDatabaseUnavailable(error: unknown, depth = 0): DatabaseUnavailableError | null {
+  if (error instanceof DatabaseUnavailableError) return error;
+  if (typeof error !== "object" || error === null || depth > 5) return null;
+  const code = "code" in error && typeof error.code === "string" ? error.code : undefined;
+  // SQLSTATE class 08: connection exceptions.
+  if (code && (connectionErrorCodes.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return new DatabaseUnavailableError(code);
+  if (error instanceof AggregateError) {
+    for (const inner of error.errors) {
+      const found = asDatabaseUnavailable(inner, depth + 1);
+      if (found) return found;
+    }
+  }
+  return "cause" in error ? asDatabaseUnavailable(error.cause, depth + 1) : null;
+}

@@ -18,11 +18,10 @@ import {
   type Viewer,
 } from "@conveyor/db";
 import { catalog, isFinished, runIdSchema, runStatusSchema, type ConveyorCatalog, type RunEventKind } from "@conveyor/jobs";
-import { ConveyorError } from "@conveyor/db";
 import { SpanKind } from "@opentelemetry/api";
 import { conveyorTracer, currentTraceParent, recordFailure } from "@conveyor/observability";
 import { protectedProcedure, router, TRPCError } from "../trpc";
-import { toTRPCError } from "../field-errors";
+import { answerFor } from "../field-errors";
 import { submitInputParser, submitManyInputParser } from "../submit-input";
 import type { ApiContext } from "../context";
 
@@ -259,5 +258,5 @@ export const jobsRouter = router({
 });
 
 function rethrowAsTRPCError(error: unknown): never {
-  throw error instanceof ConveyorError ? toTRPCError(error) : error;
+  throw answerFor(error);
 }

@@ -133,19 +133,23 @@ export async function openSubscriptionLease(db: Database, principal: Principal, 
 
 /**
  * Keep the leases of this process's live subscriptions. Returns the leases
- * whose token was revoked or has expired since: their streams must end.
+ * whose token was revoked, has expired or is gone since: their streams must
+ * end. A lease that expired meanwhile (PostgreSQL was away longer than a
+ * lease lives, and an opening of the same token cleared it) is written again
+ * while its token is valid: its stream lived on, so its slot is still taken.
  */
-export async function renewSubscriptionLeases(db: Database, leaseIds: readonly string[]): Promise<string[]> {
-  if (leaseIds.length === 0) return [];
-  const rows = await db.$client<{ id: string; valid: boolean }[]>`
-    update conveyor.subscription_leases l
-       set expires_at = now() + ${`${subscriptionLeaseMs} milliseconds`}::interval
-      from conveyor.api_tokens t
-     where l.id = any(${leaseIds}::uuid[]) and t.id = l.token_id
-    returning l.id, (t.revoked_at is null and (t.expires_at is null or t.expires_at > now())) as valid`;
+export async function renewSubscriptionLeases(db: Database, leases: readonly { id: string; tokenId: string }[]): Promise<string[]> {
+  if (leases.length === 0) return [];
+  const rows = await db.$client<{ id: string }[]>`
+    insert into conveyor.subscription_leases (id, token_id, expires_at)
+    select l.id, l."tokenId", now() + ${`${subscriptionLeaseMs} milliseconds`}::interval
+      from jsonb_to_recordset(${JSON.stringify(leases)}::jsonb) as l(id uuid, "tokenId" uuid)
+      join conveyor.api_tokens t on t.id = l."tokenId"
+     where t.revoked_at is null and (t.expires_at is null or t.expires_at > now())
+        on conflict (id) do update set expires_at = excluded.expires_at
+    returning id`;
   const renewed = new Set(rows.map((row) => row.id));
-  // A lease missing here lost its token altogether (deleted with it).
-  return [...rows.filter((row) => !row.valid).map((row) => row.id), ...leaseIds.filter((id) => !renewed.has(id))];
+  return leases.filter((lease) => !renewed.has(lease.id)).map((lease) => lease.id);
 }
 
 /**
