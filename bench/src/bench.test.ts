@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import { runBench, toMarkdown } from "./run-bench";
+import { soak, soakRows } from "./scenarios/soak";
 import "@conveyor/db/testing";
 
 describe("pnpm bench --smoke", () => {
@@ -44,5 +45,19 @@ describe("pnpm bench --smoke", () => {
       expect(typeof row.met === "boolean", `${row.scenario}: met`).toBe(row.target !== undefined);
     }
     expect(toMarkdown(report)).toContain("| processing: Conveyor tracked runs, the worker's defaults (no settings: c50, localQueue 100) |");
+  });
+});
+
+describe("pnpm bench --soak --smoke", () => {
+  it("soaks the stack for half a minute at half its capacity with no error, reporting each target's verdict", { timeout: 180_000 }, async () => {
+    const minutes = 0.5;
+    const result = await soak(inject("adminDatabaseUrl"), { minutes, subscribers: 20, clients: 20, log: () => {} });
+    const rows = soakRows(result, minutes);
+    expect(result.errors).toEqual({ submits: 0, subscriptions: 0, firstFew: [] });
+    expect(result.completed).toBeGreaterThan(0);
+    expect(result.subscriptionsOpened).toBeGreaterThan(0);
+    expect(result.samples.length).toBeGreaterThanOrEqual(2);
+    for (const row of rows) expect(Number.isFinite(row.figure), row.scenario).toBe(true);
+    expect(rows.find((row) => row.scenario.startsWith("soak: errors"))?.met).toBe(true);
   });
 });

@@ -7,15 +7,10 @@
  * returns within 10 s, every accepted run completes exactly once, no run is
  * half-written, and every subscriber sees runs completing again.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCClientError } from "@trpc/client";
-import postgres from "postgres";
-import { closeDatabase, createDatabase, migrate } from "@conveyor/db";
-import { spawnEmbeddedPostgres, waitFor } from "@conveyor/db/testing";
-import { freePort } from "@conveyor/db/free-port";
+import { closeDatabase, createDatabase } from "@conveyor/db";
+import { startOwnPostgres, waitFor } from "@conveyor/db/testing";
 import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
 import { createClient, type ConveyorClient } from "./client";
 import { spawnApi, type SpawnedApi } from "./testing/spawn-api";
@@ -25,14 +20,8 @@ const outageMs = Number(process.env.OUTAGE_MS ?? 60_000);
 const subscriberCount = 100;
 const submitters = 10;
 
-const dataDir = await mkdtemp(join(tmpdir(), "conveyor-outage-"));
-const port = await freePort();
-let server = await spawnEmbeddedPostgres({ dataDir, port, ephemeral: false });
-const admin = postgres(server.url, { max: 1, onnotice: () => {} });
-await admin`create database outage`;
-await admin.end();
-const url = server.url.replace(/\/[^/]*$/, "/outage");
-await migrate(url);
+const server = await startOwnPostgres("outage");
+const url = server.url;
 const db = createDatabase(url, { max: 2 });
 let api: SpawnedApi;
 let worker: SpawnedWorker;
@@ -46,8 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([api?.stop(), worker?.stop()]);
   await closeDatabase(db);
-  await server.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await server.remove();
 });
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -104,7 +92,7 @@ describe("a PostgreSQL outage under load", () => {
     // Accepted during the outage: at most the submits in flight when it began.
     expect(accepted.length - acceptedBeforeOutage).toBeLessThanOrEqual(submitters);
 
-    server = await spawnEmbeddedPostgres({ dataDir, port, ephemeral: false });
+    await server.start();
     const backAt = new Date();
     // Throughput is back within 10 s of PostgreSQL: some second in that window completes at least half the rate before.
     const recoveredAt = await waitFor(

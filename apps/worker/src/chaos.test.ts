@@ -4,14 +4,9 @@
  * middle. Every run must complete exactly once, its handler's side effect
  * must be recorded, and its events must tell a consistent story.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import postgres from "postgres";
-import { closeDatabase, createDatabase, migrate, submitMany } from "@conveyor/db";
-import { spawnEmbeddedPostgres, waitFor } from "@conveyor/db/testing";
-import { freePort } from "@conveyor/db/free-port";
+import { closeDatabase, createDatabase, submitMany } from "@conveyor/db";
+import { startOwnPostgres, waitFor } from "@conveyor/db/testing";
 import { chaosCatalog } from "./testing/chaos-catalog";
 import { spawnWorker, type SpawnedWorker } from "./testing/spawn-worker";
 
@@ -21,14 +16,8 @@ const runCount = Number(process.env.CHAOS_RUNS ?? 500);
 const kills = Number(process.env.CHAOS_KILLS ?? 10);
 const chaosEntry = "src/testing/chaos-worker.ts";
 
-const dataDir = await mkdtemp(join(tmpdir(), "conveyor-chaos-"));
-const port = await freePort();
-let server = await spawnEmbeddedPostgres({ dataDir, port, ephemeral: false });
-const admin = postgres(server.url, { max: 1, onnotice: () => {} });
-await admin`create database chaos`;
-await admin.end();
-const url = server.url.replace(/\/[^/]*$/, "/chaos");
-await migrate(url);
+const server = await startOwnPostgres("chaos");
+const url = server.url;
 const db = createDatabase(url, { max: 4 });
 await db.$client`create table public.chaos_effects (id bigserial primary key, run_id uuid not null, attempt int not null)`;
 
@@ -36,8 +25,7 @@ const workers: SpawnedWorker[] = [];
 afterAll(async () => {
   await Promise.all(workers.map((worker) => worker.stop()));
   await closeDatabase(db);
-  await server.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await server.remove();
 });
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -70,7 +58,7 @@ describe("chaos", () => {
       if (kill === kills / 2) {
         // PostgreSQL goes away under load and comes back on the same port with the same data.
         await server.stop();
-        server = await spawnEmbeddedPostgres({ dataDir, port, ephemeral: false });
+        await server.start();
       }
       workers[victim] = await startChaosWorker();
     }
