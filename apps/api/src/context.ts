@@ -20,6 +20,8 @@ export interface ApiServices {
   metrics: ApiMetrics;
   /** Largest request body (and WebSocket message) in bytes. */
   maxBodyBytes: number;
+  /** How long a query or mutation waits for PostgreSQL before it is answered SERVICE_UNAVAILABLE. */
+  databaseTimeoutMs: number;
   log: Log;
 }
 

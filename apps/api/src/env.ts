@@ -12,6 +12,8 @@ const envSchema = z.object({
   CONVEYOR_API_DB_POOL: z.coerce.number().int().min(1).max(500).default(10),
   /** Largest request body in bytes (default: 10 MB). */
   CONVEYOR_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  /** How long a query or mutation waits for PostgreSQL before it is answered SERVICE_UNAVAILABLE (default: 10 s). */
+  CONVEYOR_API_DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Limits of tokens that set none of their own (see README, Security). */
   CONVEYOR_SUBMIT_RATE: z.coerce.number().positive().default(defaultLimits.submitRate),
   CONVEYOR_SUBMIT_BURST: z.coerce.number().int().min(1).default(defaultLimits.submitBurst),

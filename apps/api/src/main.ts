@@ -19,6 +19,7 @@ const api = await startApiServer({
   host: env.CONVEYOR_API_HOST,
   maxBodyBytes: env.CONVEYOR_MAX_BODY_BYTES,
   dbPoolSize: env.CONVEYOR_API_DB_POOL,
+  databaseTimeoutMs: env.CONVEYOR_API_DATABASE_TIMEOUT_MS,
   corsOrigins: env.CONVEYOR_CORS_ORIGINS,
   limits: {
     submitRate: env.CONVEYOR_SUBMIT_RATE,

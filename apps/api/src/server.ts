@@ -36,6 +36,11 @@ export interface ApiServerOptions {
    * they end after their token is revoked or expires (default: 20 s; at most 30 s).
    */
   leaseRenewalMs?: number;
+  /**
+   * How long a query or mutation waits for PostgreSQL before it is answered SERVICE_UNAVAILABLE
+   * (default: 10 s): across a partition the database does not refuse, it never answers.
+   */
+  databaseTimeoutMs?: number;
   /** Where structured log lines go (default: nowhere; `main.ts` writes JSON lines to stdout). */
   log?: Log;
 }
@@ -75,7 +80,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const submits = new SubmitBatcher(db.$client, limits, () => compaction.written());
   const tokens = new TokenChecks(db);
   await tokens.start();
-  const services: ApiServices = { db, events, leases, limits, tokens, submits, metrics, maxBodyBytes, log };
+  const databaseTimeoutMs = options.databaseTimeoutMs ?? 10_000;
+  const services: ApiServices = { db, events, leases, limits, tokens, submits, metrics, maxBodyBytes, databaseTimeoutMs, log };
   const ops: OpsEndpoints = {
     registry: metrics.registry,
     readiness: async () => {

@@ -1,5 +1,5 @@
 import { initTRPC, TRPCError } from "@trpc/server";
-import { TokenRejectedError } from "@conveyor/db";
+import { DatabaseUnavailableError, TokenRejectedError } from "@conveyor/db";
 import type { ApiContext } from "./context";
 import { answerFor, formatIssues, issuesOf, toTRPCError } from "./field-errors";
 import { retryAfterMsOf } from "./beside-trpc";
@@ -49,6 +49,29 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/**
+ * Across a network partition PostgreSQL neither answers nor refuses: TCP retransmits for many
+ * minutes before it gives up. A query or mutation not answered within `databaseTimeoutMs` is answered
+ * SERVICE_UNAVAILABLE, as a refused connection is, instead of hanging the caller. (The API waits on
+ * nothing else.) What it sent may still land when the link heals, which is why the answer says that
+ * a submit with an idempotency key is safe to repeat. Subscriptions stay open: they resume on their own.
+ */
+const answerInTime = t.middleware(async ({ ctx, type, next }) => {
+  if (type === "subscription") return next();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(toTRPCError(new DatabaseUnavailableError(`no answer within ${ctx.databaseTimeoutMs / 1000} s`))),
+      ctx.databaseTimeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([next(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+});
+
 /** Every procedure but `health` needs a valid token: the caller becomes `ctx.principal`. */
 const authenticated = t.middleware(async ({ ctx, next }) => {
   const principal = await ctx.authenticate().catch((error: unknown) => {
@@ -67,7 +90,7 @@ const observed = t.middleware(async ({ ctx, path, type, next }) => {
 
 export const router = t.router;
 /** Open to anyone: only `health`. */
-export const publicProcedure = t.procedure.use(observed).use(mapDomainErrors);
+export const publicProcedure = t.procedure.use(observed).use(mapDomainErrors).use(answerInTime);
 /** Any valid token; the data layer limits what it reaches to its owner's runs (admins reach all). */
 export const protectedProcedure = publicProcedure.use(authenticated);
 /** Admin tokens only (managing tokens). */

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { productionNodeFlags } from "@conveyor/observability";
+import { nodeCommand, type SpawnOptions } from "@conveyor/worker/testing";
 
 const apiRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -23,10 +23,9 @@ export interface SpawnedApi {
  * database, on a free port (`PORT=0`), and wait until it logs that it is
  * listening. `env` adds settings, e.g. `{ CONVEYOR_SUBMIT_RATE: "1" }`.
  */
-export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}, entry = "src/main.ts"): Promise<SpawnedApi> {
-  // Node itself (with tsx as a loader for TypeScript; built JavaScript runs on plain node, as in
-  // production), so that a signal sent to this process reaches the API.
-  const child = spawn(process.execPath, entry.endsWith(".js") ? [...productionNodeFlags, entry] : ["--import", "tsx", entry], {
+export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}, entry = "src/main.ts", options: SpawnOptions = {}): Promise<SpawnedApi> {
+  const { command, args } = nodeCommand(entry, options);
+  const child = spawn(command, args, {
     cwd: apiRoot,
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],

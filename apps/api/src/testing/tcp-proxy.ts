@@ -8,8 +8,12 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-/** Forwards local connections to `target`, so a test can drop them mid-stream. */
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+/**
+ * Forwards connections to `target`, so a test can drop them mid-stream. It
+ * listens on `listenHost` (loopback by default; a namespace link's host
+ * address lets processes in that namespace reach a server on the host's loopback).
+ */
+export async function startTcpProxy(target: { host: string; port: number }, listenHost = "127.0.0.1"): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect(target.port, target.host);
@@ -22,7 +26,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, listenHost, resolve));
   return {
     port: (server.address() as AddressInfo).port,
     cutAll: () => {

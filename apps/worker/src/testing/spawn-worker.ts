@@ -17,6 +17,23 @@ export interface SpawnedWorker {
   alive(): boolean;
 }
 
+export interface SpawnOptions {
+  /**
+   * Run the process through this launcher, e.g. `ip netns exec <namespace>`: it must exec the
+   * command in its own process, so that signals sent to the child still reach node.
+   */
+  launcher?: (argv: readonly string[]) => { command: string; args: string[] };
+}
+
+/** The command line of a node process on `entry`: TypeScript through tsx's loader, built JavaScript as in production. */
+export function nodeCommand(entry: string, options: SpawnOptions = {}): { command: string; args: string[] } {
+  // Node itself with tsx as a loader (not the tsx launcher, which would run the program in a child
+  // of its own): a signal sent to this process reaches the program, SIGKILL included. Built
+  // JavaScript runs on plain node with the production heap flags, as in production.
+  const argv = [process.execPath, ...(entry.endsWith(".js") ? [...productionNodeFlags, entry] : ["--import", "tsx", entry])];
+  return options.launcher ? options.launcher(argv) : { command: argv[0]!, args: argv.slice(1) };
+}
+
 /**
  * Start the real worker (`src/main.ts`, or another entry relative to the
  * worker package, such as a built `dist/main.js`) as a separate process on a
@@ -26,11 +43,10 @@ export async function spawnWorker(
   databaseUrl: string,
   env: Record<string, string> = {},
   entry = "src/main.ts",
+  options: SpawnOptions = {},
 ): Promise<SpawnedWorker> {
-  // Node itself with tsx as a loader (not the tsx launcher, which would run the worker in a child
-  // of its own): a signal sent to this process reaches the worker, SIGKILL included. Built
-  // JavaScript runs on plain node with the production heap flags, as in production.
-  const child = spawn(process.execPath, entry.endsWith(".js") ? [...productionNodeFlags, entry] : ["--import", "tsx", entry], {
+  const { command, args } = nodeCommand(entry, options);
+  const child = spawn(command, args, {
     cwd: workerRoot,
     // Any free port for /metrics: several workers share this machine in tests.
     // Tests' webhook receivers listen on loopback, which the worker refuses unless allowed.
