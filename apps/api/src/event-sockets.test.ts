@@ -91,7 +91,9 @@ describe("jobs.events over WebSocket, in tRPC's wire protocol", () => {
     const queuedId = (await socket.until((message) => message.result?.type === "data")).at(-1)?.result?.id;
     socket.send({ id: 2, method: "subscription", params: { path: "jobs.events", input: { id }, lastEventId: queuedId } });
     socket.send({ id: 3, method: "query", params: { path: "jobs.get", input: { id } } });
-    const answered = await socket.until((message) => message.id === 3 && message.result?.type === "data");
+    await socket.until((message) => message.id === 3 && message.result?.type === "data");
+    // `started` goes out once the subscription listens, which may be after the query's answer.
+    const answered = await socket.until((message) => message.id === 2 && message.result?.type === "started");
     expect(answered.find((message) => message.id === 3)?.result?.data).toMatchObject({ id, status: "queued" });
     // The resumed subscription replays nothing: its run's only event was already seen.
     expect(answered.filter((message) => message.id === 2).map((message) => message.result?.type)).toEqual(["started"]);
