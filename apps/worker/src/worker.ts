@@ -12,6 +12,7 @@ import {
   deregisterWorker,
   heartbeatWorker,
   reapLostWorkers,
+  releaseOrphanedJobLocks,
   deferRun,
   takeRateSlot,
   type AttemptJob,
@@ -35,6 +36,8 @@ import { RunningAttempts } from "./running-attempts";
 
 /** How often a worker records that it is alive (see `workerLivenessMs`). */
 const heartbeatIntervalMs = 5_000;
+/** How often a worker looks for job locks that no worker row names (see releaseOrphanedJobLocks). */
+const orphanSweepIntervalMs = 60_000;
 export const defaultConcurrency = 50;
 export const defaultLocalQueueSize = 100;
 
@@ -179,6 +182,9 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
     heartbeatWorker(db, registration).catch((error: unknown) => logger.line("warn", "heartbeat failed", { error: String(error) }));
   });
 
+  // Registered before graphile-worker starts: a run this worker claims always names a worker row,
+  // so if the process dies the takeover finds the run by that row's silence.
+  await heartbeatWorker(db, registration);
   const runner: Runner = await run({
     pgPool: pool,
     taskList,
@@ -221,6 +227,14 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   await heartbeat();
   const heartbeats = setInterval(heartbeat, heartbeatIntervalMs);
   heartbeats.unref();
+  const orphanSweeps = setInterval(() => {
+    releaseOrphanedJobLocks(db)
+      .then((poolIds) => {
+        if (poolIds.length > 0) logger.line("warn", "released jobs locked by pools no worker names", { poolIds });
+      })
+      .catch((error: unknown) => logger.line("warn", "releasing orphaned job locks failed", { error: String(error) }));
+  }, orphanSweepIntervalMs);
+  orphanSweeps.unref();
   let runnerStopped = false;
   const ops =
     options.opsPort === undefined
@@ -251,6 +265,7 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
     (stopping ??= (async () => {
       logger.line("info", "worker stopping: finishing running attempts", { running: running.runIds.length });
       clearInterval(heartbeats);
+      clearInterval(orphanSweeps);
       runnerStopped = true;
       // graphile-worker's stop returns once its jobs are released, within the grace period; after a
       // network partition it sometimes never returns (1 stop in 4 in the partition test, with every

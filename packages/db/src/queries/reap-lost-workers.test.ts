@@ -7,7 +7,7 @@ import { getRun } from "./read-runs";
 import { readRunEvents } from "./read-events";
 import { claimRuns } from "./run-transitions";
 import { heartbeatWorker } from "./worker-heartbeats";
-import { reapLostWorkers, workerLostError } from "./reap-lost-workers";
+import { reapLostWorkers, releaseOrphanedJobLocks, workerLostError } from "./reap-lost-workers";
 
 const { db } = await createTestDatabase();
 const sql = db.$client;
@@ -58,5 +58,37 @@ describe("lost attempts", () => {
     await claimRuns(sql, [{ runId: id, attempt: 1 }], { workerId: "alive", startedAt: new Date().toISOString() });
     expect((await reapLostWorkers(db)).runs).toEqual([]);
     expect(await getRun(db, systemViewer, id)).toMatchObject({ status: "running", lostAttempts: 0, maxAttempts: 3 });
+  });
+});
+
+describe("job locks of pools no worker names", () => {
+  /** A job as graphile-worker leaves it when a pool locked it `lockedAgo` ago. */
+  async function lockedJob(poolId: string, lockedAgo: string): Promise<string> {
+    const { id } = await submit(db, catalog, { type: "document.analyze", input: { text: `Locked by ${poolId}.` } });
+    await sql`update graphile_worker._private_jobs set locked_by = ${poolId}, locked_at = now() - ${lockedAgo}::interval
+               where key = ${`run:${id}`}`;
+    return id;
+  }
+  const lockOf = async (runId: string) =>
+    (await sql<{ lockedBy: string | null }[]>`select locked_by as "lockedBy" from graphile_worker._private_jobs where key = ${`run:${runId}`}`)[0]?.lockedBy;
+
+  it("are released once older than the liveness window, and only those", async () => {
+    // A worker killed before its pool's id was written: nobody else knows the name its locks carry.
+    const orphaned = await lockedJob("pool-killed-before-its-heartbeat", "1 minute");
+    // A pool that locked a job a moment ago: its worker's row may still be on its way.
+    const fresh = await lockedJob("pool-just-started", "1 second");
+    // A live worker's long attempt: its row names the pool.
+    await heartbeatWorker(db, { id: "busy", hostname: "test", pid: 3, concurrency: 1, jobTypes: ["document.analyze"], graphileWorkerIds: ["pool-of-busy"] });
+    const held = await lockedJob("pool-of-busy", "1 hour");
+
+    expect(await releaseOrphanedJobLocks(db)).toEqual(["pool-killed-before-its-heartbeat"]);
+    expect(await lockOf(orphaned)).toBeNull();
+    expect(await lockOf(fresh)).toBe("pool-just-started");
+    expect(await lockOf(held)).toBe("pool-of-busy");
+    // Released means available: graphile-worker's next fetch takes it.
+    const [available] = await sql<{ isAvailable: boolean }[]>`
+      select is_available as "isAvailable" from graphile_worker._private_jobs where key = ${`run:${orphaned}`}`;
+    expect(available?.isAvailable).toBe(true);
+    expect(await releaseOrphanedJobLocks(db)).toEqual([]);
   });
 });

@@ -75,3 +75,31 @@ export async function reapLostWorkers(db: Database): Promise<ReapedWorkers> {
     return { workers: deadIds, runs: lost.map((row) => row.id) };
   });
 }
+
+/**
+ * Release the job locks of graphile-worker pools that no worker row names: a worker killed between
+ * graphile-worker's first fetch and the write of its pool's id (the `pool:create` event's heartbeat
+ * races that fetch) leaves jobs locked in a name `reapLostWorkers` never learns, which graphile-worker
+ * itself would free only after its 4-hour lock timeout. A lock younger than the liveness window is
+ * left alone, since its worker's row may still be on its way. This reads graphile-worker's jobs
+ * table without an index on its locks (adding one would cost every fetch an index write), so workers
+ * call it once a minute, not at every heartbeat. Returns the pool ids released.
+ */
+export async function releaseOrphanedJobLocks(db: Database): Promise<string[]> {
+  const grace = `${workerLivenessMs} milliseconds`;
+  const rows = await db.$client<{ poolId: string }[]>`
+    with orphaned as (
+      select locked_by from graphile_worker._private_jobs
+       where locked_by is not null and locked_at < now() - ${grace}::interval
+      union
+      select locked_by from graphile_worker._private_job_queues
+       where locked_by is not null and locked_at < now() - ${grace}::interval
+    ), unnamed as (
+      select o.locked_by from orphaned o
+       where not exists (select 1 from conveyor.workers w where o.locked_by = any(w.graphile_worker_ids))
+    ), released as (
+      select graphile_worker.force_unlock_workers(array(select locked_by from unnamed))
+    )
+    select locked_by as "poolId" from unnamed where (select count(*) from released) >= 0`;
+  return rows.map((row) => row.poolId);
+}
