@@ -1,6 +1,6 @@
 import type { RunStatus } from "@conveyor/jobs";
 import type { SqlClient } from "../client";
-import { workerLivenessMs } from "./worker-heartbeats";
+import { workerLivenessInterval } from "./worker-heartbeats";
 import { allRunCountsText, allRunMinutesText } from "./run-counts";
 import { ownerFilterOf, type Viewer } from "../access/viewer";
 
@@ -91,7 +91,7 @@ export async function queueStats(sql: SqlClient, viewer: Viewer): Promise<QueueS
       select w.id, w.hostname, w.pid, w.concurrency, w.job_types as "jobTypes",
              to_char(w.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "startedAt",
              to_char(w.heartbeat_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "heartbeatAt",
-             w.heartbeat_at > now() - ${`${workerLivenessMs} milliseconds`}::interval as alive,
+             w.heartbeat_at > now() - ${workerLivenessInterval}::interval as alive,
              coalesce(running.ids, '{}') as "runningRunIds"
         from conveyor.workers w
         -- Running runs are few: found through the status index, not by scanning runs once per worker.

@@ -1,5 +1,5 @@
 import type { Database } from "../client";
-import { workerLivenessMs } from "./worker-heartbeats";
+import { workerLivenessInterval } from "./worker-heartbeats";
 
 export interface ReapedWorkers {
   /** Workers presumed dead and removed. */
@@ -31,7 +31,7 @@ export async function reapLostWorkers(db: Database): Promise<ReapedWorkers> {
   return db.$client.begin(async (sql) => {
     const dead = await sql<{ id: string; graphileWorkerIds: string[] }[]>`
       select id, graphile_worker_ids as "graphileWorkerIds" from conveyor.workers
-       where heartbeat_at < now() - ${`${workerLivenessMs} milliseconds`}::interval
+       where heartbeat_at < now() - ${workerLivenessInterval}::interval
        for update skip locked`;
     if (dead.length === 0) return { workers: [], runs: [] };
     const deadIds = dead.map((worker) => worker.id);
@@ -86,14 +86,13 @@ export async function reapLostWorkers(db: Database): Promise<ReapedWorkers> {
  * call it once a minute, not at every heartbeat. Returns the pool ids released.
  */
 export async function releaseOrphanedJobLocks(db: Database): Promise<string[]> {
-  const grace = `${workerLivenessMs} milliseconds`;
   const rows = await db.$client<{ poolId: string }[]>`
     with orphaned as (
       select locked_by from graphile_worker._private_jobs
-       where locked_by is not null and locked_at < now() - ${grace}::interval
+       where locked_by is not null and locked_at < now() - ${workerLivenessInterval}::interval
       union
       select locked_by from graphile_worker._private_job_queues
-       where locked_by is not null and locked_at < now() - ${grace}::interval
+       where locked_by is not null and locked_at < now() - ${workerLivenessInterval}::interval
     ), unnamed as (
       select o.locked_by from orphaned o
        where not exists (select 1 from conveyor.workers w where o.locked_by = any(w.graphile_worker_ids))

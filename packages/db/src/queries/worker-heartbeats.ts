@@ -8,6 +8,9 @@ import { workers } from "../schema";
  */
 export const workerLivenessMs = 15_000;
 
+/** `workerLivenessMs` as a PostgreSQL interval literal, for `now() - …::interval`. */
+export const workerLivenessInterval = `${workerLivenessMs} milliseconds`;
+
 export interface WorkerRegistration {
   id: string;
   hostname: string;
@@ -39,6 +42,6 @@ export async function countLiveWorkers(db: Database): Promise<number> {
   const [row] = await db
     .select({ live: count() })
     .from(workers)
-    .where(gt(workers.heartbeatAt, sql`now() - ${`${workerLivenessMs} milliseconds`}::interval`));
+    .where(gt(workers.heartbeatAt, sql`now() - ${workerLivenessInterval}::interval`));
   return row?.live ?? 0;
 }
