@@ -1,5 +1,5 @@
-import postgres from "postgres";
-import { closeDatabase, createDatabase, parseAnnouncement, readEventsByIds, type Database, type RunEvent } from "@conveyor/db";
+import type postgres from "postgres";
+import { closeDatabase, connectPostgres, createDatabase, parseAnnouncement, readEventsByIds, type Database, type RunEvent } from "@conveyor/db";
 
 /** What a subscription receives: an event, or word that events may have been missed and must be re-read. */
 export type HubItem = { kind: "event"; event: RunEvent } | { kind: "resync" };
@@ -34,7 +34,7 @@ export class EventHub {
 
   async start(): Promise<void> {
     this.reader = createDatabase(this.databaseUrl, { max: 1 });
-    this.listener = postgres(this.databaseUrl, { max: 1, onnotice: () => {} });
+    this.listener = connectPostgres(this.databaseUrl, { max: 1 });
     await this.listener.listen(
       "conveyor_events",
       (payload) => this.onAnnounced(payload),

@@ -9,13 +9,31 @@ export interface DatabaseOptions {
   max?: number;
 }
 
-/** A Drizzle database on the `postgres` driver, with Conveyor's schema. */
-export function createDatabase(databaseUrl: string, options: DatabaseOptions = {}) {
-  const client = postgres(databaseUrl, {
+/** A postgres.js client with Conveyor's connection settings (for LISTEN-only connections and the like). */
+export function connectPostgres(databaseUrl: string, options: DatabaseOptions = {}): postgres.Sql {
+  return postgres(databaseUrl, {
     max: options.max ?? 10,
     onnotice: () => {},
+    backoff: reconnectDelaySeconds,
   });
-  return drizzle(client, { schema });
+}
+
+/** A Drizzle database on the `postgres` driver, with Conveyor's schema. */
+export function createDatabase(databaseUrl: string, options: DatabaseOptions = {}) {
+  return drizzle(connectPostgres(databaseUrl, options), { schema });
+}
+
+/**
+ * Seconds before a pool connection that was lost tries again: 50 ms doubling
+ * to at most 1 s, with jitter so a restarted server is not met by every
+ * connection at once. postgres.js's default grows to 20 s after seven failed
+ * attempts, so after a minute's outage a pool (and every query queued on it,
+ * LISTEN included) sat idle for up to 20 s while PostgreSQL was back. A refused
+ * connection to a stopped server costs next to nothing, so trying every second
+ * is cheap, and recovery follows the database within about a second.
+ */
+function reconnectDelaySeconds(failedAttempts: number): number {
+  return Math.min(0.05 * 2 ** failedAttempts, 1) * (0.5 + Math.random() / 2);
 }
 
 export type Database = ReturnType<typeof createDatabase>;

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import postgres from "postgres";
+import { connectPostgres } from "./client";
+import type postgres from "postgres";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate as applyDrizzleMigrations } from "drizzle-orm/postgres-js/migrator";
 import { readMigrationFiles } from "drizzle-orm/migrator";
@@ -26,7 +27,7 @@ const migrationLockKey = 7_305_118_422;
  * migrate on start): an advisory lock lets one migrate while the others wait.
  */
 export async function migrate(databaseUrl: string): Promise<void> {
-  const client = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const client = connectPostgres(databaseUrl, { max: 1 });
   try {
     await client`select pg_advisory_lock(${migrationLockKey})`;
     try {
