@@ -8,6 +8,8 @@ import {
   listRuns,
   readEventsAfter,
   readRunEvents,
+  readRunHistory,
+  RunNotFoundError,
   retryFailedInputSchema,
   retryFailedRuns,
   retryRun,
@@ -215,12 +217,11 @@ export const jobsRouter = router({
     const live = ctx.events.subscribe(runId ?? null, stop);
     ctx.onListening?.();
     try {
-      let finished = false;
-      if (runId) {
-        const run = await getRun(ctx.db, viewer, runId).catch(rethrowAsTRPCError);
-        finished = isFinished(run.status);
-      }
       const resumeAfter = input?.lastEventId ? Number(input.lastEventId) : runId ? 0 : null;
+      // One run: its status and the events to replay, in one statement.
+      const history = runId ? await readRunHistory(ctx.db, viewer, runId, resumeAfter).catch(rethrowAsTRPCError) : null;
+      if (runId && !history) rethrowAsTRPCError(new RunNotFoundError(runId));
+      let finished = history ? isFinished(history.status) : false;
       let lastSent = resumeAfter ?? 0;
       const sent = new Set<number>();
 
@@ -238,7 +239,8 @@ export const jobsRouter = router({
         yield tracked(String(event.id), toMessage(event));
       };
 
-      if (resumeAfter !== null) for (const event of await readMissed(ctx, viewer, runId, resumeAfter)) yield* send(event);
+      if (history) for (const event of history.events) yield* send(event);
+      else if (resumeAfter !== null) for (const event of await readMissed(ctx, viewer, runId, resumeAfter)) yield* send(event);
       if (runId && finished) return;
 
       for (let item = await live.next(); item; item = await live.next()) {
