@@ -24,6 +24,8 @@ export interface SoakSample {
   workerRssMb: number;
   /** Connections to the soak's database (pg_stat_activity), the bench's own included. */
   connections: number;
+  /** Dead rows of the busiest tables (pg_stat_user_tables), to tell a slowing stack's bloat from its load. */
+  deadRows: Record<string, number>;
   submitted: number;
   completed: number;
 }
@@ -122,7 +124,8 @@ export async function soak(serverUrl: string, options: SoakOptions): Promise<Soa
     await until("the capacity runs to complete", async () => (await completedCount()) >= (await submittedCount()), 300_000, 100);
     // Every run in the fresh database, the loop's warm-up included: all were submitted and completed in that time.
     const capacityPerSecond = (await submittedCount()) / ((performance.now() - capacityStartedAt) / 1000);
-    const targetPerSecond = capacityPerSecond / 2;
+    // BENCH_SOAK_RATE sets the pace by hand (to find at what rate a slowdown begins).
+    const targetPerSecond = Number(process.env.BENCH_SOAK_RATE ?? capacityPerSecond / 2);
     options.log(
       `soak: capacity ${round(capacityPerSecond)} runs/s submitted and completed with ${options.subscribers} subscribers (submits in it ${round(submitsPerSecond)}/s); ${options.minutes} min at ${round(targetPerSecond)}/s`,
     );
@@ -164,6 +167,7 @@ export async function soak(serverUrl: string, options: SoakOptions): Promise<Soa
         apiRssMb: round(api.rssMb()),
         workerRssMb: round(worker.rssMb()),
         connections: row?.connections ?? 0,
+        deadRows: await deadRows(),
         submitted,
         completed: await completedCount(),
       });
@@ -198,6 +202,12 @@ export async function soak(serverUrl: string, options: SoakOptions): Promise<Soa
   async function completedCount(): Promise<number> {
     const [row] = await db.$client<{ n: number }[]>`select /* bench */ count(*)::int as n from conveyor.runs where status = 'completed'`;
     return row?.n ?? 0;
+  }
+  async function deadRows(): Promise<Record<string, number>> {
+    const rows = await db.$client<{ table: string; dead: number }[]>`
+      select /* bench */ schemaname || '.' || relname as table, n_dead_tup::int as dead from pg_stat_user_tables
+       where schemaname in ('conveyor', 'graphile_worker') order by n_dead_tup desc limit 6`;
+    return Object.fromEntries(rows.map((row) => [row.table, row.dead]));
   }
   async function submittedCount(): Promise<number> {
     const [row] = await db.$client<{ n: number }[]>`select /* bench */ count(*)::int as n from conveyor.runs`;
