@@ -22,7 +22,7 @@ export interface SoakSample {
   atSeconds: number;
   apiRssMb: number;
   workerRssMb: number;
-  /** Connections to the soak's database (pg_stat_activity), the bench's own included. */
+  /** Client connections to the soak's database (pg_stat_activity), the bench's own included; not autovacuum's workers. */
   connections: number;
   /** Dead rows of the busiest tables (pg_stat_user_tables), to tell a slowing stack's bloat from its load. */
   deadRows: Record<string, number>;
@@ -161,7 +161,8 @@ export async function soak(serverUrl: string, options: SoakOptions): Promise<Soa
     const samples: SoakSample[] = [];
     const sample = async () => {
       const [row] = await db.$client<{ connections: number }[]>`
-        select /* bench */ count(*)::int as connections from pg_stat_activity where datname = current_database()`;
+        select /* bench */ count(*)::int as connections from pg_stat_activity
+         where datname = current_database() and backend_type = 'client backend'`;
       samples.push({
         atSeconds: round((performance.now() - startedAt) / 1000),
         apiRssMb: round(api.rssMb()),
