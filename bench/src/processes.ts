@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { productionNodeFlags } from "@conveyor/observability";
+import { productionEnvironment, productionNodeFlags } from "@conveyor/observability";
 
 const benchRoot = fileURLToPath(new URL("..", import.meta.url));
 const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
@@ -19,7 +19,7 @@ export interface ChildHandle {
 /**
  * Start an entry in a process of its own and wait until it prints `readyText`. A built `.js`
  * entry (the API's and the worker's, as they run in production) runs on plain node with the
- * production heap flags (`productionNodeFlags`); a `.ts`
+ * production heap flags and environment (`productionNodeFlags`, `productionEnvironment`); a `.ts`
  * entry (the load generators) runs with tsx. The returned figures are the entry's own process's.
  */
 export async function startChild(entry: string, env: Record<string, string>, readyText: string, cwd = benchRoot): Promise<ChildHandle> {
@@ -35,7 +35,7 @@ export async function startChild(entry: string, env: Record<string, string>, rea
     : profileDir
       ? [process.execPath, [...profile, "--import", "tsx", entry]]
       : [tsx, [entry]];
-  const child: ChildProcess = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(command, args, { cwd, env: { ...process.env, ...(built ? productionEnvironment : {}), ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   await new Promise<void>((resolve, reject) => {

@@ -108,6 +108,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       },
       { scenario: "memory: worker RSS peak under processing load", figure: peakRss, unit: "MB", target: atMost(100) },
     );
+    // Where the best setting's CPU goes (no target: the figures that say which side to work on).
+    const cpu = conveyorBest.cpuMicrosPerRun;
+    if (cpu) {
+      rows.push(
+        { scenario: "processing: best setting, PostgreSQL CPU per run", figure: cpu.postgres, unit: "µs" },
+        { scenario: "processing: best setting, worker CPU per run", figure: cpu.worker, unit: "µs" },
+        { scenario: "processing: best setting, machine CPU per run (every process)", figure: cpu.machine, unit: "µs" },
+      );
+    }
     log(`processing: ${round((performance.now() - groupStart) / 1000)} s`);
   }
 

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyringFromEnv } from "@conveyor/db";
 import { createTestDatabase } from "@conveyor/db/testing";
-import { productionNodeFlags } from "@conveyor/observability";
+import { productionEnvironment, productionNodeFlags } from "@conveyor/observability";
 import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
 import { buildNodeApp } from "../../../scripts/build-node-app";
 import { createClient } from "./client";
@@ -52,22 +52,23 @@ afterAll(async () => {
 });
 
 /** The process's arguments (node, then its own options, then the script) and its NODE_OPTIONS. */
-async function commandOf(pid: number): Promise<{ argv: string[]; nodeOptions: string | undefined }> {
+async function commandOf(pid: number): Promise<{ argv: string[]; nodeOptions: string | undefined; environment: string[] }> {
   const argv = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0").filter(Boolean);
   const environment = (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0");
   const nodeOptions = environment.find((entry) => entry.startsWith("NODE_OPTIONS="))?.slice("NODE_OPTIONS=".length);
-  return { argv, nodeOptions };
+  return { argv, nodeOptions, environment };
 }
 
 describe("the production build", () => {
   it("runs the API and the worker on plain node, without tsx", async () => {
     for (const child of [api, worker]) {
       if (!child) throw new Error("not started");
-      const { argv, nodeOptions } = await commandOf(child.pid);
+      const { argv, nodeOptions, environment } = await commandOf(child.pid);
       // Only node, the production heap flags and the bundle: no --import, no loader.
       expect(argv.slice(0, -1)).toEqual([process.execPath, ...productionNodeFlags]);
       expect(argv.at(-1)).toMatch(/production-build-test-[^/]+\/main\.js$/);
       expect(nodeOptions ?? "").not.toMatch(/tsx/);
+      for (const [name, value] of Object.entries(productionEnvironment)) expect(environment).toContain(`${name}=${value}`);
     }
   });
 

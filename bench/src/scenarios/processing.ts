@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import { allRunCountsText, closeDatabase, createDatabase, insertBatch, prepareBatch } from "@conveyor/db";
 import { benchCatalog } from "../catalog";
 import { freshDatabase } from "../databases";
+import { machineCpuSeconds, postgresCpuSeconds } from "../probes/proc-cpu";
 import { startChild, workerEntry } from "../processes";
 import { redisAnswers } from "../redis";
 import { until } from "../stats";
@@ -13,6 +14,11 @@ export interface ProcessingResult {
   perSecond: number;
   /** Peak RSS of the worker process, when it ran in its own process. */
   workerRssMb?: number;
+  /**
+   * CPU a run cost during the drain (from /proc), when the worker ran in its own process:
+   * PostgreSQL's backends (the bench's poll included), the worker, and the whole machine.
+   */
+  cpuMicrosPerRun?: { postgres: number; worker: number; machine: number };
 }
 
 export interface DrainOptions {
@@ -79,6 +85,7 @@ export async function drainConveyor(databaseUrl: string, options: DrainOptions):
       await options.beforeWorker();
       worker = await startWorker();
     }
+    const cpuBefore = { postgres: postgresCpuSeconds(), worker: worker?.cpuSeconds() ?? 0, machine: machineCpuSeconds() };
     const startedAt = performance.now();
     const alongside = options.alongside?.();
     // Polled from the run counts (a few rows), not the runs: counting this drain's runs every 20 ms
@@ -91,11 +98,18 @@ export async function drainConveyor(databaseUrl: string, options: DrainOptions):
       return row?.remaining === 0;
     }, 600_000, 20);
     const seconds = (performance.now() - startedAt) / 1000;
+    // Read before the worker stops: a backend that exits takes its CPU time with it.
+    const perRun = (before: number, after: number) => ((after - before) / options.count) * 1e6;
+    const cpuMicrosPerRun = {
+      postgres: perRun(cpuBefore.postgres, postgresCpuSeconds()),
+      worker: perRun(cpuBefore.worker, worker?.cpuSeconds() ?? 0),
+      machine: perRun(cpuBefore.machine, machineCpuSeconds()),
+    };
     await alongside;
     const [done] = await db.$client<{ completed: number }[]>`
       select /* bench */ count(*)::int as completed from conveyor.runs where created_at >= ${since}::timestamptz and status = 'completed'`;
     if (done?.completed !== options.count) throw new Error(`${done?.completed ?? 0} of the drain's ${options.count} runs completed`);
-    return { perSecond: options.count / seconds, workerRssMb: peakRss };
+    return { perSecond: options.count / seconds, workerRssMb: peakRss, cpuMicrosPerRun };
   } finally {
     clearInterval(sampler);
     await worker?.stop();

@@ -15,3 +15,21 @@
  * --max-old-space-size in its start command.
  */
 export const productionNodeFlags = ["--max-old-space-size=1024", "--max-semi-space-size=4"] as const;
+
+/**
+ * The environment the API and the worker run with in production, beside the
+ * flags above (and checked in the same places).
+ *
+ * Why: glibc's malloc gives each thread that allocates an arena of its own, and
+ * node's threads (V8's GC helpers, libuv's pool) keep freed memory in theirs.
+ * With one arena the worker's peak RSS under the bench's processing load (30,000
+ * no-op runs at c100, local queue 500) was 95-99 MB in six drains against 100.5-105
+ * with the default, at the same speed (BENCHMARKS.md, seventh pass). Only the
+ * native allocations share the arena; V8's heap does not use malloc.
+ */
+export const productionEnvironment = { MALLOC_ARENA_MAX: "1" } as const;
+
+/** `productionEnvironment` as shell assignments (`NAME=value …`), as start commands write it. */
+export const productionEnvironmentText = Object.entries(productionEnvironment)
+  .map(([name, value]) => `${name}=${value}`)
+  .join(" ");

@@ -24,10 +24,10 @@ export interface SpawnedApi {
  * listening. `env` adds settings, e.g. `{ CONVEYOR_SUBMIT_RATE: "1" }`.
  */
 export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}, entry = "src/main.ts", options: SpawnOptions = {}): Promise<SpawnedApi> {
-  const { command, args } = nodeCommand(entry, options);
+  const { command, args, env: production } = nodeCommand(entry, options);
   const child = spawn(command, args, {
     cwd: apiRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: "0", ...env },
+    env: { ...process.env, ...production, DATABASE_URL: databaseUrl, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { productionNodeFlags } from "@conveyor/observability";
+import { productionEnvironment, productionNodeFlags } from "@conveyor/observability";
 
 const workerRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -25,13 +25,17 @@ export interface SpawnOptions {
   launcher?: (argv: readonly string[]) => { command: string; args: string[] };
 }
 
-/** The command line of a node process on `entry`: TypeScript through tsx's loader, built JavaScript as in production. */
-export function nodeCommand(entry: string, options: SpawnOptions = {}): { command: string; args: string[] } {
+/**
+ * The command line of a node process on `entry`: TypeScript through tsx's loader, built JavaScript
+ * as in production (its flags, and `env`: the production environment to add to the process's).
+ */
+export function nodeCommand(entry: string, options: SpawnOptions = {}): { command: string; args: string[]; env: Record<string, string> } {
   // Node itself with tsx as a loader (not the tsx launcher, which would run the program in a child
   // of its own): a signal sent to this process reaches the program, SIGKILL included. Built
   // JavaScript runs on plain node with the production heap flags, as in production.
   const argv = [process.execPath, ...(entry.endsWith(".js") ? [...productionNodeFlags, entry] : ["--import", "tsx", entry])];
-  return options.launcher ? options.launcher(argv) : { command: argv[0]!, args: argv.slice(1) };
+  const env: Record<string, string> = entry.endsWith(".js") ? { ...productionEnvironment } : {};
+  return { ...(options.launcher ? options.launcher(argv) : { command: argv[0]!, args: argv.slice(1) }), env };
 }
 
 /**
@@ -45,12 +49,12 @@ export async function spawnWorker(
   entry = "src/main.ts",
   options: SpawnOptions = {},
 ): Promise<SpawnedWorker> {
-  const { command, args } = nodeCommand(entry, options);
+  const { command, args, env: production } = nodeCommand(entry, options);
   const child = spawn(command, args, {
     cwd: workerRoot,
     // Any free port for /metrics: several workers share this machine in tests.
     // Tests' webhook receivers listen on loopback, which the worker refuses unless allowed.
-    env: { ...process.env, DATABASE_URL: databaseUrl, CONVEYOR_WORKER_OPS_PORT: "0", CONVEYOR_OUTBOUND_ALLOWED_HOSTS: "127.0.0.1,localhost,::1", ...env },
+    env: { ...process.env, ...production, DATABASE_URL: databaseUrl, CONVEYOR_WORKER_OPS_PORT: "0", CONVEYOR_OUTBOUND_ALLOWED_HOSTS: "127.0.0.1,localhost,::1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
