@@ -13,7 +13,7 @@ import { InvalidRequestError, UnknownJobTypeError, type FieldIssue } from "../er
 import type { NewRunRow } from "../schema";
 import { systemOwner } from "../access/viewer";
 import { v7 as uuidv7 } from "uuid";
-import { secretsKeyHelp, secretsKeyring } from "../secrets-at-rest";
+import { secretsKeyHelp, secretsKeyring, type SealedSecrets } from "../secrets-at-rest";
 
 /** A run ready to be written, and the graphile-worker job that will execute it. */
 export interface PreparedSubmission {
@@ -65,13 +65,8 @@ export function prepareSubmission(
   // Sensitive fields are kept apart from the input, so no read of a run can return them, and sealed
   // (encrypted), so neither can a copy of the database. Without a key they are refused, not stored in the clear.
   const { visible, secrets } = splitSensitive(input.data, job.sensitivePaths);
-  const keyring = secretsKeyring();
-  if (secrets !== null && !keyring.current) {
-    throw new InvalidRequestError(
-      Object.keys(secrets).map((path) => ({ path: `${pathPrefix}input.${path}`, message: `is sensitive, and this server has no key to store it encrypted: ${secretsKeyHelp}` })),
-    );
-  }
-  const sealed = secrets === null ? null : keyring.seal(secrets, id);
+  // The keyring only when there is something to seal: looking it up reads the environment.
+  const sealed = secrets === null ? null : sealSecrets(secrets, id, pathPrefix);
   return {
     row: {
       id,
@@ -116,4 +111,15 @@ export function toFieldIssues(error: z.ZodError, root: string): FieldIssue[] {
     }
     return [{ path: path.join("."), message: issue.message }];
   });
+}
+
+/** Seal a run's sensitive fields; refused, naming each field, when this server has no key. */
+function sealSecrets(secrets: Record<string, unknown>, runId: string, pathPrefix: string): SealedSecrets {
+  const keyring = secretsKeyring();
+  if (!keyring.current) {
+    throw new InvalidRequestError(
+      Object.keys(secrets).map((path) => ({ path: `${pathPrefix}input.${path}`, message: `is sensitive, and this server has no key to store it encrypted: ${secretsKeyHelp}` })),
+    );
+  }
+  return keyring.seal(secrets, runId);
 }
