@@ -150,11 +150,15 @@ function unreachable(path: string[], kind: string): Error {
  * Copy an input with each present sensitive value replaced by the
  * placeholder; `secrets` holds the originals keyed by the dotted path (null
  * when there were none). Absent, undefined and null values are left as they are.
+ * A contract without sensitive fields gets its input back as it is, uncopied.
  */
 export function splitSensitive(
   input: unknown,
   paths: readonly (readonly string[])[],
 ): { visible: unknown; secrets: Record<string, unknown> | null } {
+  // Nothing to take out (most contracts): the input itself, not a copy of it (the callers pass
+  // what their schema's parse returned, a value of their own; the copy was 1.9% of the API's CPU).
+  if (paths.length === 0) return { visible: input, secrets: null };
   const visible = structuredClone(input);
   const secrets: [string, unknown][] = [];
   for (const path of paths) {

@@ -12,7 +12,7 @@ import {
 import { InvalidRequestError, UnknownJobTypeError, type FieldIssue } from "../errors";
 import type { NewRunRow } from "../schema";
 import { systemOwner } from "../access/viewer";
-import { v7 as uuidv7 } from "uuid";
+import { newRunId } from "./run-id";
 import { secretsKeyHelp, secretsKeyring, type SealedSecrets } from "../secrets-at-rest";
 
 /** A run ready to be written, and the graphile-worker job that will execute it. */
@@ -56,11 +56,7 @@ export function prepareSubmission(
   const chosen = options.data;
   const priority = chosen.priority ?? job.defaults.priority;
   const maxAttempts = chosen.maxAttempts ?? job.defaults.maxAttempts;
-  // Time-ordered (UUIDv7, RFC 9562): each new run and its events land at the right edge of the
-  // runs and run_events indexes instead of on random pages of them, so a table holding a million
-  // finished runs is not read back from disk on every submit and completion (BENCHMARKS.md, growth).
-  // The last 62 bits stay random, which is what laneOf hashes.
-  const id = uuidv7();
+  const id = newRunId();
   const queue = chosen.queue ?? job.defaults.queue;
   // Sensitive fields are kept apart from the input, so no read of a run can return them, and sealed
   // (encrypted), so neither can a copy of the database. Without a key they are refused, not stored in the clear.
