@@ -7,9 +7,9 @@
  * `{"samples": [ms, …], "completed": n}`, the ctx.progress() → received
  * latencies and how many streams saw their run complete.
  *
- * WebSocket subscriptions go through the real tRPC client (`wsLink`). SSE
- * ones are read by sse-subscription.ts (the same wire protocol, parsed here)
- * unless BENCH_CLIENT=trpc: the real SSE client saturated this process (see
+ * Subscriptions are read by sse-subscription.ts and ws-subscription.ts (the
+ * same wire protocols as tRPC's links, parsed here) unless BENCH_CLIENT=trpc:
+ * the real clients' own cost queued the messages in this process (see
  * there). BENCH_CPU_PROF=<dir> writes this process's CPU profile there.
  */
 import { createInterface } from "node:readline";
@@ -17,6 +17,7 @@ import { createClient } from "@conveyor/api/client";
 import { nowMs } from "./catalog";
 import { startProfile } from "./cpu-profile";
 import { subscribeOverSse, type SubscriptionCallbacks } from "./sse-subscription";
+import { subscribeOverWebSocket } from "./ws-subscription";
 import type { SubscribersReport } from "./subscribers-report";
 
 const url = required("BENCH_API_URL");
@@ -24,7 +25,7 @@ const token = required("BENCH_TOKEN");
 const ids = required("BENCH_RUN_IDS").split(",");
 const count = Number(required("BENCH_SUBSCRIBERS"));
 const transport = process.env.BENCH_TRANSPORT === "websocket" ? "websocket" : "sse";
-const realSseClient = process.env.BENCH_CLIENT === "trpc";
+const realClient = process.env.BENCH_CLIENT === "trpc";
 const profile = startProfile(process.env.BENCH_CPU_PROF, `subscribers-${transport}`);
 
 // SSE: every subscription is its own HTTP stream, so one client serves all. WebSocket: one socket per client.
@@ -58,7 +59,7 @@ const callbacks: SubscriptionCallbacks = {
 
 const subscriptions = Array.from({ length: count }, (_, i) => {
   const input = { id: ids[i % ids.length] ?? "" };
-  if (transport === "sse" && !realSseClient) return subscribeOverSse(url, token, input, callbacks);
+  if (!realClient) return transport === "sse" ? subscribeOverSse(url, token, input, callbacks) : subscribeOverWebSocket(url, token, input, callbacks);
   const client = transport === "sse" ? sse : createClient({ url, token, subscriptions: "websocket" });
   return client.jobs.events.subscribe(input, callbacks);
 });
