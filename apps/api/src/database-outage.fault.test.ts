@@ -69,7 +69,12 @@ describe("a PostgreSQL outage under load", () => {
           const { id } = await client.jobs.submit.mutate({ type: "document.analyze", input: { text: `Submitter ${n}, run ${i}. It goes on.` } });
           accepted.push(id);
         } catch (error) {
-          const code = error instanceof TRPCClientError ? String(error.data?.code) : `not a tRPC error: ${String(error)}`;
+          // A failure with no code (the request never got a tRPC answer) is kept with its message, so the
+          // assertion below says what it was.
+          const code =
+            error instanceof TRPCClientError
+              ? (error.data?.code ?? `no code: ${error.message}${error.cause ? ` (cause: ${String(error.cause)})` : ""}`)
+              : `not a tRPC error: ${String(error)}`;
           refusals.set(code, (refusals.get(code) ?? 0) + 1);
           const retryAfter = error instanceof TRPCClientError ? error.data?.retryAfterSeconds : null;
           retryAfters.add(retryAfter ?? null);
