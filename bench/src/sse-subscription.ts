@@ -1,12 +1,5 @@
 import { request } from "node:http";
-
-/** What the fan-out subscribers need of a subscription: the same callbacks as the tRPC client's. */
-export interface SubscriptionCallbacks {
-  onStarted(): void;
-  onData(tracked: { id: string; data: unknown }): void;
-  onComplete(): void;
-  onError(error: Error): void;
-}
+import { endingOnce, type SubscriptionCallbacks } from "./subscription-reader";
 
 /**
  * `jobs.events` over SSE read straight off the socket, as tRPC's
@@ -26,14 +19,8 @@ export interface SubscriptionCallbacks {
 export function subscribeOverSse(url: string, token: string, input: unknown, callbacks: SubscriptionCallbacks): { unsubscribe(): void } {
   const target = new URL(`${url}/jobs.events`);
   target.searchParams.set("input", JSON.stringify(input));
-  let ended = false;
-  const end = (error?: Error) => {
-    if (ended) return;
-    ended = true;
-    req.destroy();
-    if (error) callbacks.onError(error);
-    else callbacks.onComplete();
-  };
+  const ending = endingOnce(callbacks, () => req.destroy());
+  const end = (error?: Error) => ending.end(error);
   const req = request(target, { headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" } }, (res) => {
     if (res.statusCode !== 200 || !res.headers["content-type"]?.startsWith("text/event-stream")) {
       end(new Error(`jobs.events answered ${res.statusCode} ${res.headers["content-type"]}`));
@@ -43,7 +30,7 @@ export function subscribeOverSse(url: string, token: string, input: unknown, cal
     let pending = "";
     res.on("data", (chunk: string) => {
       pending += chunk;
-      for (let at = pending.indexOf("\n\n"); at >= 0 && !ended; at = pending.indexOf("\n\n")) {
+      for (let at = pending.indexOf("\n\n"); at >= 0 && !ending.ended; at = pending.indexOf("\n\n")) {
         const frame = pending.slice(0, at);
         pending = pending.slice(at + 2);
         onFrame(frame);
@@ -75,10 +62,5 @@ export function subscribeOverSse(url: string, token: string, input: unknown, cal
     callbacks.onData({ id, data: message });
   }
 
-  return {
-    unsubscribe: () => {
-      ended = true;
-      req.destroy();
-    },
-  };
+  return { unsubscribe: () => ending.unsubscribe() };
 }

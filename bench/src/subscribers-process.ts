@@ -16,7 +16,8 @@ import { createInterface } from "node:readline";
 import { createClient } from "@conveyor/api/client";
 import { nowMs } from "./catalog";
 import { startProfile } from "./cpu-profile";
-import { subscribeOverSse, type SubscriptionCallbacks } from "./sse-subscription";
+import { subscribeOverSse } from "./sse-subscription";
+import type { SubscriptionCallbacks } from "./subscription-reader";
 import { subscribeOverWebSocket } from "./ws-subscription";
 import type { SubscribersReport } from "./subscribers-report";
 

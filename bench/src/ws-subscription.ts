@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import type { SubscriptionCallbacks } from "./sse-subscription";
+import { endingOnce, type SubscriptionCallbacks } from "./subscription-reader";
 
 /**
  * `jobs.events` over WebSocket read straight off the socket, in tRPC's
@@ -21,20 +21,14 @@ import type { SubscriptionCallbacks } from "./sse-subscription";
 export function subscribeOverWebSocket(url: string, token: string, input: unknown, callbacks: SubscriptionCallbacks): { unsubscribe(): void } {
   const socket = new WebSocket(`${url.replace(/^http/, "ws")}?connectionParams=1`);
   const requestId = 1;
-  let ended = false;
-  const end = (error?: Error) => {
-    if (ended) return;
-    ended = true;
-    socket.terminate();
-    if (error) callbacks.onError(error);
-    else callbacks.onComplete();
-  };
+  const ending = endingOnce(callbacks, () => socket.terminate());
+  const end = (error?: Error) => ending.end(error);
   socket.on("open", () => {
     socket.send(JSON.stringify({ method: "connectionParams", data: { token } }));
     socket.send(JSON.stringify({ id: requestId, method: "subscription", params: { path: "jobs.events", input } }));
   });
   socket.on("message", (raw: WebSocket.RawData, isBinary: boolean) => {
-    if (ended) return;
+    if (ending.ended) return;
     const text = isBinary ? "" : raw.toString();
     if (text === "PING") return socket.send("PONG");
     if (text === "PONG") return;
@@ -62,10 +56,5 @@ export function subscribeOverWebSocket(url: string, token: string, input: unknow
     callbacks.onData({ id, data: envelope.data });
   }
 
-  return {
-    unsubscribe: () => {
-      ended = true;
-      socket.terminate();
-    },
-  };
+  return { unsubscribe: () => ending.unsubscribe() };
 }
