@@ -1,18 +1,19 @@
-import { claimRuns, loadRunsToStart, type AttemptJob, type SqlClient, type StartedRun } from "@conveyor/db";
+import { claimRuns, loadRunsToStart, type AttemptJob, type SqlClient, type StartedRun, type WaitingRun } from "@conveyor/db";
 
-type Callback = (run: StartedRun | undefined, error?: unknown) => void;
+type Callback<T> = (run: T | undefined, error?: unknown) => void;
 
 /**
  * Collects the jobs graphile-worker hands out in one turn of the event loop
  * (with its local queue that is many) and answers them with one statement
- * per kind: `claim` starts the runs (see `claimRuns`), `peek` only reads
- * them (for job types whose rate limit is checked before the start).
+ * per kind: `read` only reads them (the worker then starts the handlers and
+ * has the starts written by its state writer; see `loadRunsToStart`),
+ * `claim` starts them durably first (see `claimRuns`).
  * Either resolves with undefined for a run that must not run any more
  * (finished, cancelled, deleted, or a job that outlived its attempt).
  */
 export class RunStarter {
   private readonly claims = new Batch((jobs) => claimRuns(this.sql, jobs, { workerId: this.workerId, startedAt: new Date().toISOString() }));
-  private readonly peeks = new Batch((jobs) => loadRunsToStart(this.sql, jobs));
+  private readonly reads = new Batch((jobs) => loadRunsToStart(this.sql, jobs));
 
   constructor(
     private readonly sql: SqlClient,
@@ -25,19 +26,19 @@ export class RunStarter {
   }
 
   /** Read the job's run as it would start, without starting it. */
-  peek(job: AttemptJob): Promise<StartedRun | undefined> {
-    return this.peeks.add(job);
+  read(job: AttemptJob): Promise<WaitingRun | undefined> {
+    return this.reads.add(job);
   }
 }
 
 /** Jobs waiting for the next statement of one kind, sent on the next turn of the event loop. */
-class Batch {
-  private waiting = new Map<string, { job: AttemptJob; callbacks: Callback[] }>();
+class Batch<T extends StartedRun> {
+  private waiting = new Map<string, { job: AttemptJob; callbacks: Callback<T>[] }>();
   private scheduled = false;
 
-  constructor(private readonly run: (jobs: AttemptJob[]) => Promise<StartedRun[]>) {}
+  constructor(private readonly run: (jobs: AttemptJob[]) => Promise<T[]>) {}
 
-  add(job: AttemptJob): Promise<StartedRun | undefined> {
+  add(job: AttemptJob): Promise<T | undefined> {
     return new Promise((resolve, reject) => {
       const entry = this.waiting.get(job.runId) ?? { job, callbacks: [] };
       entry.callbacks.push((run, error) => (error === undefined ? resolve(run) : reject(error)));

@@ -143,28 +143,43 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
   for (const [name, job] of bound) {
     taskList[name] = async (payload, helpers) => {
       const attemptJob = readAttemptJob(payload);
-      if (job.job.rateLimit) {
-        // The limit's key comes from the input: read the run, take a start from its window, then claim it.
-        const waiting = await starter.peek(attemptJob);
-        if (!waiting) return; // finished, cancelled, or a job that outlived its attempt: nothing to do
-        if (!(await withinRateLimit(db.$client, job, waiting))) return; // deferred to the limit's next window
+      const waiting = await starter.read(attemptJob);
+      if (!waiting) return; // finished, cancelled, or a job that outlived its attempt: nothing to do
+      let started: StartedRun | undefined = waiting;
+      // Written by the state writer once the handler has begun; settled at once for a claimed run.
+      let startWritten: Promise<boolean> | undefined;
+      // A job delivered before (graphile-worker counts its fetches) came back from a lost worker: the
+      // claim starts it durably before the handler, counting a lost attempt, so a handler that kills
+      // every worker it runs on is stopped by its lost-attempt budget.
+      const cameBack = waiting.foundRunning || helpers.job.attempts > 1;
+      if (job.job.rateLimit || cameBack) {
+        // The limit's key comes from the input: take a start from its window, then claim the run.
+        if (job.job.rateLimit && !(await withinRateLimit(db.$client, job, waiting))) return; // deferred to the limit's next window
+        started = await starter.claim(attemptJob);
+        if (!started) return;
+      } else {
+        startWritten = writer.start({ id: waiting.id, attempt: waiting.attempts, workerId: registration.id, startedAt: new Date().toISOString() });
+        // Cancelled between the read and the start's write: the attempt stops (its outcome would be discarded).
+        void startWritten.then((applied) => applied || running.cancel(waiting.id));
       }
-      const started = await starter.claim(attemptJob);
-      if (!started) return;
-      const finished = metrics.attemptStarted(started.type);
-      // Resolves when the handler is done: the slot (and graphile-worker's job) is released without
-      // waiting for the outcome's write. The start is durable, so a crash before that write is a lost
-      // attempt that the crash takeover retries.
-      const { written } = await executeRun(started, job, {
+      const run = started;
+      const finished = metrics.attemptStarted(run.type);
+      const { written } = await executeRun(run, job, {
         writer,
         logger,
         running,
         childRuns,
-        onProgress: () => metrics.progressReported(started.type),
+        onProgress: () => metrics.progressReported(run.type),
         // graphile-worker aborts this when the grace period of a stop is over.
         stopSignals: [helpers.abortSignal],
       });
       void written.then(finished);
+      // The slot (and graphile-worker's job) is released once the handler is done AND the start is
+      // written, without waiting for the outcome's write. A quick run's start is written with its
+      // outcome, so it waits for that one write. Until the start is written the job stays locked by
+      // this worker, so a crash gives it back (see reapLostWorkers); after, a crash before the
+      // outcome's write is a lost attempt that the crash takeover retries.
+      if (startWritten) await startWritten;
     };
   }
 

@@ -66,19 +66,29 @@ export interface AttemptJob {
 const startable = `((r.status in ('queued', 'scheduled') and r.attempts = j.attempt - 1)
                      or (r.status = 'running' and r.attempts = j.attempt and ${lostAttemptLeft}))`;
 
+/** A run as it would start, read without starting it (see `loadRunsToStart`). */
+export interface WaitingRun extends StartedRun {
+  /** It was found running the job's attempt: the job came back, so that attempt was lost and only `claimRuns` may start it again. */
+  foundRunning: boolean;
+}
+
 /**
  * Read the runs graphile-worker has just handed out, in one read, without
- * starting them: for job types whose rate limit must be checked (on the
- * input) before the attempt begins. The others are started by `claimRuns`.
+ * starting them. The worker starts a run's handler on this read and has the
+ * start written by its state writer (`startRuns`, or with the outcome in
+ * `completeRuns`); job types whose rate limit must be checked on the input
+ * before the attempt begins, and jobs that came back, are started by
+ * `claimRuns` instead.
  */
-export async function loadRunsToStart(sql: SqlClient, jobs: readonly AttemptJob[]): Promise<StartedRun[]> {
+export async function loadRunsToStart(sql: SqlClient, jobs: readonly AttemptJob[]): Promise<WaitingRun[]> {
   if (jobs.length === 0) return [];
-  return sql<StartedRun[]>`
+  return sql<WaitingRun[]>`
     with j as (
       select * from jsonb_to_recordset(${JSON.stringify(jobs)}::jsonb) as x("runId" uuid, attempt int)
     )
     select r.id, r.type, r.owner_id as "ownerId", r.input, ${sql.unsafe(secretColumns("r."))}, r.trace_parent as "traceParent",
-           r.attempts + 1 as attempts, r.max_attempts as "maxAttempts", r.timeout_ms as "timeoutMs"
+           r.attempts + 1 as attempts, r.max_attempts as "maxAttempts", r.timeout_ms as "timeoutMs",
+           r.status = 'running' as "foundRunning"
       from conveyor.runs r
       join j on j."runId" = r.id
      where r.id = any(array(select "runId" from j))
@@ -92,7 +102,10 @@ export async function loadRunsToStart(sql: SqlClient, jobs: readonly AttemptJob[
  * start is durable before the handler runs, a worker that dies at any later
  * moment leaves a run its successor finds by `worker_id` (see
  * reapLostWorkers), so the worker may free the attempt's slot as soon as
- * the handler returns and write the outcome afterwards.
+ * the handler returns and write the outcome afterwards. The worker claims
+ * this way the runs of rate-limited job types (after taking their start from
+ * the limit) and jobs that came back (a lost attempt is counted here); the
+ * others start on `loadRunsToStart`'s read.
  */
 export async function claimRuns(
   sql: SqlClient,
@@ -123,6 +136,46 @@ export async function claimRuns(
     )
     select id, type, owner_id as "ownerId", input, ${sql.unsafe(secretColumns(""))}, trace_parent as "traceParent", attempts, max_attempts as "maxAttempts", timeout_ms as "timeoutMs"
       from claimed`;
+}
+
+/** The start of an attempt whose handler is already running, as the worker's state writer records it. */
+export interface RunStart {
+  id: string;
+  /** The attempt begun: the run must still be waiting for it (queued or scheduled, one attempt fewer). */
+  attempt: number;
+  workerId: string;
+  /** ISO time on the worker's clock, which also times the finish: one clock per duration. */
+  startedAt: string;
+}
+
+/**
+ * Record the starts of attempts whose handlers run already (read by
+ * `loadRunsToStart`): each run still waiting for that attempt becomes
+ * `running` in the worker's name, with its `started` event, as `claimRuns`
+ * would have made it. Returns the ids started; a run missing from them was
+ * cancelled (or otherwise moved on) meanwhile, and its attempt must stop.
+ * The worker holds the attempt's graphile-worker job until this (or the
+ * outcome carrying the start) is written, so a crash before it leaves the
+ * job to come back, and a crash after it leaves a run the reaper finds.
+ */
+export async function startRuns(sql: SqlClient, starts: readonly RunStart[]): Promise<Set<string>> {
+  if (starts.length === 0) return new Set();
+  const rows = await sql<{ id: string }[]>`
+    with v as (
+      select * from jsonb_to_recordset(${JSON.stringify(starts)}::jsonb) as x(id uuid, attempt int, "workerId" text, "startedAt" timestamptz)
+    ), started as (
+      update conveyor.runs r
+         set status = 'running', attempts = v.attempt, worker_id = v."workerId", started_at = v."startedAt", updated_at = now()
+        from v
+       where r.id = v.id and r.id = any(array(select id from v))
+         and r.status in ('queued', 'scheduled') and r.attempts = v.attempt - 1
+      returning r.id, v.attempt, v."workerId", v."startedAt"
+    ), events as (
+      insert into conveyor.run_events (run_id, kind, at, data)
+      select id, 'started', "startedAt", jsonb_build_object('attempt', attempt, 'workerId', "workerId") from started
+    )
+    select id from started`;
+  return new Set(rows.map((row) => row.id));
 }
 
 export interface ProgressUpdate {
@@ -186,32 +239,49 @@ export interface Completion {
   output: unknown;
   /** ISO time on the worker's clock. */
   finishedAt: string;
+  /**
+   * The attempt's start, when it is written with the result (a handler that
+   * finished before its start was written): the run then goes from waiting
+   * to completed in this one write, with both events.
+   */
+  start?: Pick<RunStart, "workerId" | "startedAt">;
 }
 
 /**
  * Store results and mark the runs completed. Returns the ids that were still
- * running that attempt (not cancelled, not taken over meanwhile).
+ * running that attempt (not cancelled, not taken over meanwhile), or, for a
+ * completion carrying its start, still waiting for it.
  */
 export async function completeRuns(sql: SqlClient, completions: readonly Completion[]): Promise<Set<string>> {
   if (completions.length === 0) return new Set();
-  const rows = await sql<{ id: string }[]>`
+  const rows = completions.map(({ start, ...completion }) => ({ ...completion, startedAt: start?.startedAt ?? null, workerId: start?.workerId ?? null }));
+  const completed = await sql<{ id: string }[]>`
     with v as (
-      select * from jsonb_to_recordset(${JSON.stringify(completions)}::jsonb)
-        as x(id uuid, attempt int, output jsonb, "finishedAt" timestamptz)
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as x(id uuid, attempt int, output jsonb, "finishedAt" timestamptz, "startedAt" timestamptz, "workerId" text)
     ), updated as (
       update conveyor.runs r
          set status = 'completed', output = v.output, error = null, progress_percent = 100,
+             attempts = v.attempt, started_at = coalesce(v."startedAt", r.started_at),
              finished_at = v."finishedAt", worker_id = null, updated_at = now()
         from v
        where r.id = v.id and r.id = any(array(select id from v))
-         and r.status = 'running' and r.attempts = v.attempt
-      returning r.id, v."finishedAt"
+         and (case when v."startedAt" is null then r.status = 'running' and r.attempts = v.attempt
+                   else r.status in ('queued', 'scheduled') and r.attempts = v.attempt - 1 end)
+      returning r.id, v.attempt, v."finishedAt", v."startedAt", v."workerId"
     ), events as (
-      insert into conveyor.run_events (run_id, kind, at)
-      select id, 'completed', "finishedAt" from updated
+      -- A start written with its result gets its started event first, so the run's history reads in order.
+      insert into conveyor.run_events (run_id, kind, at, data)
+      select id, kind, at, data from (
+        select id, 'started'::conveyor.run_event_kind as kind, "startedAt" as at,
+               jsonb_build_object('attempt', attempt, 'workerId', "workerId") as data, 0 as n
+          from updated where "startedAt" is not null
+        union all
+        select id, 'completed', "finishedAt", null, 1 from updated
+      ) e order by id, n
     )
     select id from updated`;
-  return new Set(rows.map((row) => row.id));
+  return new Set(completed.map((row) => row.id));
 }
 
 export interface Failure {
