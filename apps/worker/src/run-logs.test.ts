@@ -43,6 +43,9 @@ describe("ctx.log lines", () => {
     const events = await finishedEvents(id);
     const logs = events.filter((event) => event.kind === "log");
     expect(logs.map((event) => event.data)).toEqual([1, 2, 3].map((line) => ({ attempt: 1, level: "info", message: `line ${line}`, fields: { line } })));
+    // The run's start comes first, and its progress is kept (the start is written before either).
+    expect(events.map((event) => event.kind).slice(0, 2)).toEqual(["queued", "started"]);
+    expect(events.filter((event) => event.kind === "progress").map((event) => event.data)).toEqual([{ percent: 50, message: "halfway", data: null }]);
     const completedAt = events.findIndex((event) => event.kind === "completed");
     expect(events.findIndex((event) => event.kind === "log" && event.data?.message === "line 3")).toBeLessThan(completedAt);
   });

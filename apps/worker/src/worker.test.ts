@@ -156,6 +156,29 @@ describe("worker", () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
   });
 
+  it("shows a run as running in its worker's name while the handler runs, and a quick run's start before its completion", async () => {
+    // A handler that waits: its start is written while it runs.
+    const held = await submit(db, catalog, { type: "test.steps", input: { steps: 1, gate: "shown-running" } });
+    await waitFor("the gated run to start", async () => (gates.has("shown-running") ? true : undefined));
+    const running = await waitFor("the run to show as running", async () => {
+      const run = await getRun<typeof catalog>(db, systemViewer, held.id);
+      return run.status === "running" ? run : undefined;
+    });
+    expect(running.attempts).toBe(1);
+    expect(running.startedAt).not.toBeNull();
+    gates.get("shown-running")?.();
+    await finished(held.id);
+
+    // A handler that returns at once: its start is written with its result, and reads the same.
+    const quick = await submit(db, catalog, { type: "test.steps", input: { steps: 1 } });
+    const run = await finished(quick.id);
+    expect(run).toMatchObject({ status: "completed", attempts: 1 });
+    expect(run.startedAt!.getTime()).toBeLessThanOrEqual(run.finishedAt!.getTime());
+    const events = await readRunEvents(db, systemViewer, quick.id, null);
+    expect(kinds(events).filter((kind) => kind !== "progress")).toEqual(["queued", "started", "completed"]);
+    expect(events.find((event) => event.kind === "started")?.data).toEqual({ attempt: 1, workerId: expect.any(String) });
+  });
+
   it("coalesces progress reported in a tight loop into a few writes, keeping the last", async () => {
     const { id } = await submit(db, catalog, { type: "test.steps", input: { steps: 100_000 } });
     const run = await finished(id);
