@@ -21,6 +21,7 @@ export interface ChildHandle {
  * entry (the API's and the worker's, as they run in production) runs on plain node with the
  * production heap flags and environment (`productionNodeFlags`, `productionEnvironment`); a `.ts`
  * entry (the load generators) runs with tsx. The returned figures are the entry's own process's.
+ * BENCH_NODE_FLAGS adds V8 flags to the built entries (a probe's `--heapsnapshot-signal=SIGUSR2`, say).
  */
 export async function startChild(entry: string, env: Record<string, string>, readyText: string, cwd = benchRoot): Promise<ChildHandle> {
   const built = entry.endsWith(".js");
@@ -31,7 +32,7 @@ export async function startChild(entry: string, env: Record<string, string>, rea
   const profileDir = process.env.BENCH_CPU_PROF;
   const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const [command, args]: [string, string[]] = built
-    ? [process.execPath, [...profile, ...productionNodeFlags, entry]]
+    ? [process.execPath, [...profile, ...productionNodeFlags, ...(process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), entry]]
     : profileDir
       ? [process.execPath, [...profile, "--import", "tsx", entry]]
       : [tsx, [entry]];
