@@ -13,7 +13,9 @@ export async function serveBenchWorker<C extends Catalog>(catalog: C, handlers: 
     ...(process.env.BENCH_CONCURRENCY ? { concurrency: Number(process.env.BENCH_CONCURRENCY) } : {}),
     ...(process.env.BENCH_LOCAL_QUEUE ? { localQueueSize: Number(process.env.BENCH_LOCAL_QUEUE) } : {}),
     pollIntervalMs: 200,
-    quiet: true,
+    // Warnings only, unless CONVEYOR_LOG_LEVEL asks for a level (info is production's default: two
+    // lines a run, which a drain of 20,000 runs would otherwise pipe into the bench's process).
+    quiet: !process.env.CONVEYOR_LOG_LEVEL,
   });
   process.stdout.write("ready\n");
   process.once("SIGTERM", () => void worker.stop().then(() => process.exit(0)));
