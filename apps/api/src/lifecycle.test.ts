@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCClientError } from "@trpc/client";
-import { readRunEvents, systemViewer, workerLostError } from "@conveyor/db";
+import { readRunEvents, systemViewer, unrecordedStartLostError, workerLostError } from "@conveyor/db";
 import { createTestDatabase, waitFor } from "@conveyor/db/testing";
 import { spawnWorker, type SpawnedWorker } from "@conveyor/worker/testing";
 import { createClient, type ConveyorClient } from "./client";
@@ -18,11 +18,12 @@ let api: ApiServer;
 let client: ConveyorClient;
 
 /** A webhook receiver that holds each request until the test answers it; it records every delivery. */
-const deliveries: Array<{ runId: string; answer: (status: number) => void }> = [];
+const deliveries: Array<{ runId: string; attempt: number; answer: (status: number) => void }> = [];
 const receiver = createServer((req: IncomingMessage, res: ServerResponse) => {
   req.resume();
   deliveries.push({
     runId: String(req.headers["x-conveyor-run-id"]),
+    attempt: Number(req.headers["x-conveyor-attempt"]),
     answer: (status) => {
       if (!res.headersSent) res.writeHead(status).end("ok");
     },
@@ -161,6 +162,44 @@ describe("crash recovery", () => {
       expect(events.find((event) => event.kind === "retrying")?.data).toMatchObject({ error: workerLostError, attempt: 1 });
     } finally {
       await rescuer.stop();
+    }
+  }, 60_000);
+
+  it("names a new attempt after a worker killed once its handler began but before its start was written", async () => {
+    const doomed = await spawnWorker(databaseUrl, { CONVEYOR_WORKER_CONCURRENCY: "1" });
+    const { id } = await submitHook();
+    // Hold the run's row, so the doomed worker's write of the start waits while its handler calls the webhook.
+    const holder = await db.$client.reserve();
+    await holder`begin`;
+    await holder`select 1 from conveyor.runs where id = ${id} for update`;
+    let rescuer: SpawnedWorker | undefined;
+    try {
+      await waitFor("the doomed worker to call the webhook", async () => (deliveriesOf(id).length > 0 ? true : undefined));
+      const startWaiting = () => db.$client<{ pid: number }[]>`
+        select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%conveyor.runs%'`;
+      await waitFor("the start's write to wait for the row", async () => ((await startWaiting()).length > 0 ? true : undefined));
+      await doomed.kill();
+      // The write in flight dies with its process (PostgreSQL would otherwise run it once the row is free).
+      await db.$client`select pg_terminate_backend(pid) from pg_stat_activity where pid = any(${(await startWaiting()).map((row) => row.pid)})`;
+      await holder`rollback`;
+      expect(await client.jobs.get.query({ id })).toMatchObject({ status: "queued", attempts: 0 });
+
+      rescuer = await spawnWorker(databaseUrl, { CONVEYOR_WORKER_CONCURRENCY: "1" });
+      await waitFor("a second delivery by the rescuing worker", async () => (deliveriesOf(id).length > 1 ? true : undefined), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
+      // The receiver can tell the two apart: the second delivery names a new attempt.
+      expect(deliveriesOf(id).map((delivery) => delivery.attempt)).toEqual([1, 2]);
+      deliveriesOf(id)[1]?.answer(200);
+      await waitFor("the run to complete", async () => ((await client.jobs.get.query({ id })).status === "completed" ? true : undefined));
+      expect(await client.jobs.get.query({ id })).toMatchObject({ status: "completed", attempts: 2, maxAttempts: 6, lostAttempts: 0 });
+      const events = await readRunEvents(db, systemViewer, id, null);
+      expect(events.map((event) => event.kind).filter((kind) => kind !== "log")).toEqual(["queued", "retrying", "started", "completed"]);
+      expect(events.find((event) => event.kind === "retrying")?.data).toMatchObject({ error: unrecordedStartLostError, attempt: 1 });
+    } finally {
+      holder.release();
+      await rescuer?.stop();
     }
   }, 60_000);
 });

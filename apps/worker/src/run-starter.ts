@@ -1,4 +1,4 @@
-import { claimRuns, loadRunsToStart, type AttemptJob, type SqlClient, type StartedRun, type WaitingRun } from "@conveyor/db";
+import { claimRuns, loadRunsToStart, type AttemptJob, type ClaimedJob, type SqlClient, type StartedRun, type WaitingRun } from "@conveyor/db";
 
 type Callback<T> = (run: T | undefined, error?: unknown) => void;
 
@@ -12,8 +12,8 @@ type Callback<T> = (run: T | undefined, error?: unknown) => void;
  * (finished, cancelled, deleted, or a job that outlived its attempt).
  */
 export class RunStarter {
-  private readonly claims = new Batch((jobs) => claimRuns(this.sql, jobs, { workerId: this.workerId, startedAt: new Date().toISOString() }));
-  private readonly reads = new Batch((jobs) => loadRunsToStart(this.sql, jobs));
+  private readonly claims = new Batch<ClaimedJob, StartedRun>((jobs) => claimRuns(this.sql, jobs, { workerId: this.workerId, startedAt: new Date().toISOString() }));
+  private readonly reads = new Batch<AttemptJob, WaitingRun>((jobs) => loadRunsToStart(this.sql, jobs));
 
   constructor(
     private readonly sql: SqlClient,
@@ -21,7 +21,7 @@ export class RunStarter {
   ) {}
 
   /** Start the job's run in this worker's name (durably, with its `started` event). */
-  claim(job: AttemptJob): Promise<StartedRun | undefined> {
+  claim(job: ClaimedJob): Promise<StartedRun | undefined> {
     return this.claims.add(job);
   }
 
@@ -32,13 +32,13 @@ export class RunStarter {
 }
 
 /** Jobs waiting for the next statement of one kind, sent on the next turn of the event loop. */
-class Batch<T extends StartedRun> {
-  private waiting = new Map<string, { job: AttemptJob; callbacks: Callback<T>[] }>();
+class Batch<J extends AttemptJob, T extends StartedRun> {
+  private waiting = new Map<string, { job: J; callbacks: Callback<T>[] }>();
   private scheduled = false;
 
-  constructor(private readonly run: (jobs: AttemptJob[]) => Promise<T[]>) {}
+  constructor(private readonly run: (jobs: J[]) => Promise<T[]>) {}
 
-  add(job: AttemptJob): Promise<T | undefined> {
+  add(job: J): Promise<T | undefined> {
     return new Promise((resolve, reject) => {
       const entry = this.waiting.get(job.runId) ?? { job, callbacks: [] };
       entry.callbacks.push((run, error) => (error === undefined ? resolve(run) : reject(error)));

@@ -10,7 +10,7 @@
  */
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDatabase, createDatabase, submitMany, workerLostError } from "@conveyor/db";
+import { closeDatabase, createDatabase, submitMany, unrecordedStartLostError, workerLostError } from "@conveyor/db";
 import { startOwnPostgres } from "@conveyor/db/testing";
 import { catalog, webhookDeliver } from "@conveyor/jobs";
 import { killWorkersRepeatedly, lostAttemptCount, runsNotCompletedOnce, runsWithBrokenStories, waitForEveryRunToComplete } from "./testing/chaos";
@@ -75,12 +75,12 @@ describe("chaos on webhook.deliver", () => {
     const delayed = await db.$client<{ run_id: string; delay_ms: number }[]>`
       select run_id, extract(epoch from ((data->>'nextAttemptAt')::timestamptz - at)) * 1000 as delay_ms
         from conveyor.run_events
-       where kind = 'retrying' and data->>'error' = ${workerLostError}
+       where kind = 'retrying' and data->>'error' in (${workerLostError}, ${unrecordedStartLostError})
          and (data->>'nextAttemptAt')::timestamptz - at > interval '1 second'`;
     expect(delayed).toEqual([]);
     // Lost attempts are charged to their own budget (3 per run): none counted as a failed attempt.
     const [failed] = await db.$client<{ count: number }[]>`
-      select count(*)::int as count from conveyor.run_events where kind = 'retrying' and data->>'error' <> ${workerLostError}`;
+      select count(*)::int as count from conveyor.run_events where kind = 'retrying' and data->>'error' not in (${workerLostError}, ${unrecordedStartLostError})`;
     expect(failed?.count).toBe(0);
 
     // The receiver saw every run; a repeat only from a lost attempt, each naming a new attempt.

@@ -155,7 +155,11 @@ export async function startWorker<C extends Catalog>(options: WorkerOptions<C>):
       if (job.job.rateLimit || cameBack) {
         // The limit's key comes from the input: take a start from its window, then claim the run.
         if (job.job.rateLimit && !(await withinRateLimit(db.$client, job, waiting))) return; // deferred to the limit's next window
-        started = await starter.claim(attemptJob);
+        // Handed out before and not failed by its task (graphile-worker records a thrown error): the
+        // worker it went to was lost, maybe after its handler had begun but before the start was
+        // written (a rate-limited type's start always is), so the claim counts that attempt as lost.
+        const redelivered = helpers.job.attempts > 1 && helpers.job.last_error === null && !job.job.rateLimit;
+        started = await starter.claim({ ...attemptJob, redelivered });
         if (!started) return;
       } else {
         startWritten = writer.start({ id: waiting.id, attempt: waiting.attempts, workerId: registration.id, startedAt: new Date().toISOString() });

@@ -3,7 +3,7 @@
  * them), the wait for every run to complete, and the checks of each run's
  * story, whatever job type the runs are of.
  */
-import { workerLostError, type Database } from "@conveyor/db";
+import { unrecordedStartLostError, workerLostError, type Database } from "@conveyor/db";
 import { waitFor, type OwnPostgres } from "@conveyor/db/testing";
 import type { SpawnedWorker } from "./spawn-worker";
 
@@ -88,9 +88,9 @@ export async function runsWithBrokenStories(db: Database): Promise<{ run_id: str
   });
 }
 
-/** Attempts lost to a dead worker, as the takeover recorded them. */
+/** Attempts lost to a dead worker (or that may have begun there unrecorded), as the takeover recorded them. */
 export async function lostAttemptCount(db: Database): Promise<number> {
   const [row] = await db.$client<{ count: number }[]>`
-    select count(*)::int as count from conveyor.run_events where kind = 'retrying' and data->>'error' = ${workerLostError}`;
+    select count(*)::int as count from conveyor.run_events where kind = 'retrying' and data->>'error' in (${workerLostError}, ${unrecordedStartLostError})`;
   return row?.count ?? 0;
 }

@@ -19,6 +19,12 @@ export const lostAttemptLeft = "r.lost_attempts + 1 < r.max_lost_attempts";
 export const workerLostError = "worker lost: its process stopped heartbeating during the attempt";
 
 /**
+ * The error of an attempt whose job came back from a lost worker before its start was written (see
+ * `claimRuns`): its handler may have begun, so it is named as lost and the next attempt gets a new number.
+ */
+export const unrecordedStartLostError = "worker lost: its process stopped heartbeating before the attempt's start was recorded (its handler may have begun)";
+
+/**
  * Take over from workers that stopped heartbeating (killed, crashed, cut
  * off): each run they were executing counts the lost attempt against its
  * lost-attempt budget and is scheduled again at once (or fails when that

@@ -6,6 +6,7 @@ import { getRun } from "./read-runs";
 import { readRunEvents } from "./read-events";
 import { systemViewer } from "../access/viewer";
 import { claimRuns, completeRuns, loadRunsToStart } from "./run-transitions";
+import { unrecordedStartLostError } from "./reap-lost-workers";
 
 const { db } = await createTestDatabase();
 const sql = db.$client;
@@ -53,8 +54,27 @@ describe("run transitions written in batches", () => {
     // The same job again (its worker was lost): the next attempt begins, the lost one given back.
     expect(await claimRuns(sql, [{ runId: id, attempt: 1 }], claim)).toEqual([expect.objectContaining({ id, attempts: 2, maxAttempts: 4 })]);
     expect(await getRun(db, systemViewer, id)).toMatchObject({ lostAttempts: 1 });
+    expect(await kinds(id)).toEqual(["queued", "started", "retrying", "started"]);
     // The first attempt's job once more: it outlived its attempt.
     expect(await claimRuns(sql, [{ runId: id, attempt: 1 }], claim)).toEqual([]);
+  });
+
+  it("counts the attempt of a job that came back to a run whose start was never written", async () => {
+    // A worker read the run, began its handler and was lost before its state writer recorded the start.
+    const id = await queuedRun();
+    expect(await claimRuns(sql, [{ runId: id, attempt: 1, redelivered: true }], claim)).toEqual([
+      expect.objectContaining({ id, attempts: 2, maxAttempts: 4 }),
+    ]);
+    // Named as lost with a new number, yet not charged to the lost-attempt budget: it may never have begun.
+    expect(await getRun(db, systemViewer, id)).toMatchObject({ status: "running", attempts: 2, lostAttempts: 0, error: unrecordedStartLostError });
+    const events = await readRunEvents(db, systemViewer, id, null);
+    expect(events.map((event) => [event.kind, event.data])).toEqual([
+      ["queued", null],
+      ["retrying", expect.objectContaining({ attempt: 1, error: unrecordedStartLostError, lostAttempts: 0 })],
+      ["started", expect.objectContaining({ attempt: 2, workerId: claim.workerId })],
+    ]);
+    // The handler that may have run reports attempt 1: its outcome is discarded.
+    expect(await completeRuns(sql, [{ id, attempt: 1, output: { lost: true }, finishedAt: now() }])).toEqual(new Set());
   });
 
   it("completes a running run: started before completed, timed on the worker's clock", async () => {

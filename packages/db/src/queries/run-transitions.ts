@@ -7,7 +7,7 @@
  */
 import type { SqlClient } from "../client";
 import { secretsKeyring, type SecretsKeyring } from "../secrets-at-rest";
-import { lostAttemptLeft } from "./reap-lost-workers";
+import { lostAttemptLeft, unrecordedStartLostError, workerLostError } from "./reap-lost-workers";
 
 /** What a worker needs to execute a run it is about to start. */
 export interface StartedRun {
@@ -66,6 +66,28 @@ export interface AttemptJob {
 const startable = `((r.status in ('queued', 'scheduled') and r.attempts = j.attempt - 1)
                      or (r.status = 'running' and r.attempts = j.attempt and ${lostAttemptLeft}))`;
 
+/** A job to claim: graphile-worker's job for the run's attempt, and whether it was handed out before. */
+export interface ClaimedJob extends AttemptJob {
+  /**
+   * graphile-worker handed this job out before (its `attempts` > 1) and it came back unfinished: the
+   * worker it went to was lost. If the run is still waiting for the job's attempt, that worker may
+   * have begun it without its start being written (a worker writes a start after its handler has
+   * begun; see `startRuns`), or only held the job in its local queue: nothing tells the two apart.
+   */
+  redelivered?: boolean;
+}
+
+/**
+ * Claiming the job loses the attempt of a run found running it (counted against the run's
+ * lost-attempt budget, as the reaper counts it) or, for a redelivered job, the attempt that may
+ * have begun unrecorded (not counted: most such jobs never reached a handler, and a handler that
+ * kills its worker is still stopped by the budget, since the claim's start is written before the
+ * handler runs again). Either way the next attempt begins and the lost one is given back to
+ * max_attempts. SQL on `r` as it was and `j`.
+ */
+const lostRunning = `(r.status = 'running')`;
+const lostOnClaim = `(${lostRunning} or coalesce(j.redelivered, false))`;
+
 /** A run as it would start, read without starting it (see `loadRunsToStart`). */
 export interface WaitingRun extends StartedRun {
   /** It was found running the job's attempt: the job came back, so that attempt was lost and only `claimRuns` may start it again. */
@@ -109,30 +131,46 @@ export async function loadRunsToStart(sql: SqlClient, jobs: readonly AttemptJob[
  */
 export async function claimRuns(
   sql: SqlClient,
-  jobs: readonly AttemptJob[],
+  jobs: readonly ClaimedJob[],
   claim: { workerId: string; /** ISO time on the worker's clock, which also times the finish: one clock per duration. */ startedAt: string },
 ): Promise<StartedRun[]> {
   const { workerId, startedAt } = claim;
   if (jobs.length === 0) return [];
   return sql<StartedRun[]>`
     with j as (
-      select * from jsonb_to_recordset(${JSON.stringify(jobs)}::jsonb) as x("runId" uuid, attempt int)
+      select * from jsonb_to_recordset(${JSON.stringify(jobs)}::jsonb) as x("runId" uuid, attempt int, redelivered boolean)
     ), claimed as (
       update conveyor.runs r
-         set status = 'running', attempts = r.attempts + 1, worker_id = ${workerId}, started_at = ${startedAt}::timestamptz, updated_at = now(),
-             -- A job that came back for a running run: its attempt was lost (see startable).
-             lost_attempts = r.lost_attempts + (r.status = 'running')::int,
-             max_attempts = r.max_attempts + (r.status = 'running')::int
+         set status = 'running', worker_id = ${workerId}, started_at = ${startedAt}::timestamptz, updated_at = now(),
+             -- The job's attempt is lost when the job came back: for a run found running it (see startable),
+             -- or for a run still waiting for it, whose handler may have begun before its start was written.
+             -- The lost attempt is given back to max_attempts, as the reaper does, and the next one begins.
+             attempts = j.attempt + (${sql.unsafe(lostOnClaim)})::int,
+             lost_attempts = r.lost_attempts + (${sql.unsafe(lostRunning)})::int,
+             max_attempts = r.max_attempts + (${sql.unsafe(lostOnClaim)})::int,
+             -- The lost attempt's error, as the reaper records it; kept as it was otherwise.
+             error = case when ${sql.unsafe(lostRunning)} then ${workerLostError}
+                          when coalesce(j.redelivered, false) then ${unrecordedStartLostError}
+                          else r.error end
         from j
        where r.id = j."runId"
          -- (= any(array) keeps this an index lookup; the join alone is planned as a full scan.)
          and r.id = any(array(select "runId" from j))
          and ${sql.unsafe(startable)}
-      returning r.id, r.type, r.owner_id, r.input, r.sealed_secrets, r.secrets_key_id, r.secrets, r.trace_parent, r.attempts, r.max_attempts, r.timeout_ms, r.started_at
+      returning r.id, r.type, r.owner_id, r.input, r.sealed_secrets, r.secrets_key_id, r.secrets, r.trace_parent, r.attempts, r.max_attempts, r.timeout_ms, r.started_at,
+                r.lost_attempts, r.error, r.attempts > j.attempt as lost
     ), events as (
-      -- The worker is named in the event: the run's worker_id is cleared when it finishes.
+      -- A lost attempt is recorded as the reaper records it, before the start of the next one (in that order).
+      -- The worker is named in the started event: the run's worker_id is cleared when it finishes.
       insert into conveyor.run_events (run_id, kind, at, data)
-      select id, 'started', started_at, jsonb_build_object('attempt', attempts, 'workerId', ${workerId}::text) from claimed
+      select id, kind, started_at, data from (
+        select id, 1 as "order", 'retrying'::conveyor.run_event_kind as kind, started_at,
+               jsonb_build_object('error', error, 'attempt', attempts - 1, 'lostAttempts', lost_attempts, 'nextAttemptAt', started_at) as data
+          from claimed where lost
+        union all
+        select id, 2, 'started', started_at, jsonb_build_object('attempt', attempts, 'workerId', ${workerId}::text) from claimed
+      ) e
+      order by id, "order"
     )
     select id, type, owner_id as "ownerId", input, ${sql.unsafe(secretColumns(""))}, trace_parent as "traceParent", attempts, max_attempts as "maxAttempts", timeout_ms as "timeoutMs"
       from claimed`;
